@@ -1,0 +1,1 @@
+export { runMode, byMode, type RunMode } from "./run-mode";

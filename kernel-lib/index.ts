@@ -1,0 +1,5 @@
+/**
+ * The public surface that notebooks import: `import * as lab from "./kernel-lib"`.
+ * Each area keeps its own index so the split mirrors torchvision (data, models, train, ...).
+ */
+export * from "./env";
