@@ -3,3 +3,4 @@
  * Each area keeps its own index so the split mirrors torchvision (data, models, train, ...).
  */
 export * from "./env";
+export * from "./data";
