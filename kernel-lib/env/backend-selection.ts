@@ -157,11 +157,13 @@ export function diagnoseBackends(probes: EnvironmentProbes = machineProbes()): B
   }
   if (tensorflowNode === undefined) {
     const cpuStatus = probes.loadTensorflowNode("@tensorflow/tfjs-node");
-    tensorflowNode = cpuStatus.loaded
-      ? { packageName: "@tensorflow/tfjs-node", status: cpuStatus }
-      : hasGpu
-        ? undefined
-        : { packageName: "@tensorflow/tfjs-node-gpu", status: probes.loadTensorflowNode("@tensorflow/tfjs-node-gpu") };
+    tensorflowNode = { packageName: "@tensorflow/tfjs-node", status: cpuStatus };
+    // Without a GPU, tfjs-node-gpu still runs on the CPU; try it when tfjs-node is simply not installed.
+    if (!cpuStatus.loaded && !hasGpu && /Cannot find module/.test(cpuStatus.error)) {
+      const gpuPackageStatus = probes.loadTensorflowNode("@tensorflow/tfjs-node-gpu");
+      if (gpuPackageStatus.loaded || !/Cannot find module/.test(gpuPackageStatus.error))
+        tensorflowNode = { packageName: "@tensorflow/tfjs-node-gpu", status: gpuPackageStatus };
+    }
   }
   const [torchCuda, torchCpu] = torchCandidates(torch, hasGpu);
   const candidates: BackendCandidate[] = [

@@ -55,7 +55,7 @@ for (const c of cases) {
         tf.tidy(() => {
           const x = tf.tensor4d(xValues, c.input);
           const w = tf.tensor4d(wValues, filterShape);
-          const loss = (filter: tf.Tensor4D) => tf.sum(tf.square(tf.conv2d(x, filter, c.stride, c.pad)));
+          const loss = (filter: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x, filter as tf.Tensor4D, c.stride, c.pad)));
           return tf.grad(loss)(w).dataSync() as Float32Array;
         }),
       );

@@ -36,7 +36,7 @@ const shapes: Record<string, number[]> = {
 
 function batchNorm(x: tf.Tensor4D, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor4D {
   const { mean, variance } = tf.moments(x, [0, 1, 2]);
-  return tf.batchNorm(x, mean, variance, beta, gamma, 1e-5);
+  return tf.batchNorm(x, mean, variance, beta, gamma, 1e-5) as tf.Tensor4D;
 }
 
 function gradientsOn(): Record<string, Float32Array> {
