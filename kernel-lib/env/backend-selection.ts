@@ -71,6 +71,12 @@ export interface BackendDiagnosis {
   missingCuda11Libraries: string[];
 }
 
+// Narrowing with `in` rather than on the boolean discriminant: tslab compiles kernel-lib without
+// strictNullChecks, where `if (!status.available)` does not narrow the union.
+function loadError(status: TensorflowNodeStatus | undefined): string | undefined {
+  return status !== undefined && "error" in status ? status.error : undefined;
+}
+
 function torchCandidates(torch: TorchBackendStatus | undefined, hasGpu: boolean): [BackendCandidate, BackendCandidate] {
   if (torch === undefined) {
     const reason = "torch engine not built (kernel-lib/engine/torch is absent)";
@@ -79,7 +85,7 @@ function torchCandidates(torch: TorchBackendStatus | undefined, hasGpu: boolean)
       { label: "torch (cpu)", backend: "torch", usable: false, reason, fix: TORCH_BUILD_FIX },
     ];
   }
-  if (!torch.available) {
+  if ("reason" in torch) {
     return [
       { label: "torch (cuda)", backend: "torch", usable: false, reason: torch.reason, fix: torch.fix },
       { label: "torch (cpu)", backend: "torch", usable: false, reason: torch.reason, fix: torch.fix },
@@ -108,7 +114,7 @@ function tensorflowGpuCandidate(status: TensorflowNodeStatus | undefined, hasGpu
   const label = "tensorflow (tfjs-node-gpu)";
   if (!hasGpu) return { label, backend: "tensorflow", usable: false, reason: "no NVIDIA GPU (nvidia-smi not found or no device)" };
   if (status === undefined || !status.loaded) {
-    const error = status && !status.loaded ? status.error : "";
+    const error = loadError(status) ?? "";
     if (/Cannot find module '@tensorflow\/tfjs-node-gpu'/.test(error) || status === undefined)
       return { label, backend: "tensorflow", usable: false, reason: "package @tensorflow/tfjs-node-gpu absent", fix: TFJS_NODE_GPU_FIX };
     if (/libtensorflow/.test(error))
@@ -136,8 +142,9 @@ function tensorflowGpuCandidate(status: TensorflowNodeStatus | undefined, hasGpu
 function tensorflowCpuCandidate(status: TensorflowNodeStatus | undefined, packageName: string | undefined): BackendCandidate {
   const label = "tensorflow (tfjs-node)";
   if (status?.loaded) return { label, backend: "tensorflow", usable: true, reason: `${packageName} ${status.version} (CPU)` };
-  if (status && !/Cannot find module/.test(status.error))
-    return { label, backend: "tensorflow", usable: false, reason: `${packageName} installed but libtensorflow failed to load: ${status.error}`, fix: `Reinstall it: ${TFJS_NODE_FIX}` };
+  const error = loadError(status);
+  if (error !== undefined && !/Cannot find module/.test(error))
+    return { label, backend: "tensorflow", usable: false, reason: `${packageName} installed but libtensorflow failed to load: ${error}`, fix: `Reinstall it: ${TFJS_NODE_FIX}` };
   return { label, backend: "tensorflow", usable: false, reason: "packages @tensorflow/tfjs-node and tfjs-node-gpu absent", fix: TFJS_NODE_FIX };
 }
 
@@ -159,9 +166,9 @@ export function diagnoseBackends(probes: EnvironmentProbes = machineProbes()): B
     const cpuStatus = probes.loadTensorflowNode("@tensorflow/tfjs-node");
     tensorflowNode = { packageName: "@tensorflow/tfjs-node", status: cpuStatus };
     // Without a GPU, tfjs-node-gpu still runs on the CPU; try it when tfjs-node is simply not installed.
-    if (!cpuStatus.loaded && !hasGpu && /Cannot find module/.test(cpuStatus.error)) {
+    if (!hasGpu && /Cannot find module/.test(loadError(cpuStatus) ?? "")) {
       const gpuPackageStatus = probes.loadTensorflowNode("@tensorflow/tfjs-node-gpu");
-      if (gpuPackageStatus.loaded || !/Cannot find module/.test(gpuPackageStatus.error))
+      if (!/Cannot find module/.test(loadError(gpuPackageStatus) ?? ""))
         tensorflowNode = { packageName: "@tensorflow/tfjs-node-gpu", status: gpuPackageStatus };
     }
   }
