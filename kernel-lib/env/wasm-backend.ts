@@ -1,6 +1,7 @@
 /**
  * Makes TF.js's wasm backend usable from Node for training: .wasm files loaded from node_modules
- * (no network, no bundler) and the missing Conv2DBackpropFilter kernel registered.
+ * (no network, no bundler), the missing Conv2DBackpropFilter kernel registered and the slow
+ * Conv2DBackpropInput replaced by one built on the fast forward conv.
  *
  * Threads: tfjs-backend-wasm turns multi-threading off under Node (its worker script is loaded from a
  * `blob:` URL, which Node's worker_threads cannot run), so the SIMD single-threaded binary is used.
@@ -9,6 +10,7 @@
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { registerWasmConv2dBackpropFilter } from "./wasm-conv2d-backprop-filter";
+import { registerWasmConv2dBackpropInput } from "./wasm-conv2d-backprop-input";
 
 export function wasmBinaryDirectory(): string {
   const packageJson = require.resolve("@tensorflow/tfjs-backend-wasm/package.json");
@@ -25,6 +27,7 @@ export function prepareWasmBackend(): void {
   const wasm = require("@tensorflow/tfjs-backend-wasm") as { setWasmPaths(prefix: string): void };
   wasm.setWasmPaths(wasmBinaryDirectory());
   registerWasmConv2dBackpropFilter();
+  registerWasmConv2dBackpropInput();
   wasmLoaded = true;
 }
 

@@ -1,10 +1,10 @@
 /**
  * The filter gradient of Conv2D for the wasm backend, which tfjs-backend-wasm 4.22 does not ship.
  *
- * Why im2col + one matmul: the obvious shortcut (wasm's Conv3DBackpropFilterV2 with depth 1) gives wrong
+ * Why im2col + matmul: the obvious shortcut (wasm's Conv3DBackpropFilterV2 with depth 1) gives wrong
  * gradients for stride-2 convs larger than 1x1 in tfjs 4.22. Gathering every filter tap's input window
- * with strided slices and contracting them against dy in a single matmul uses only kernels the wasm
- * backend does well (slice, concat, XNNPACK matmul), and is exact up to float summation order.
+ * with a strided slice and contracting it against dy with a matmul uses only kernels the wasm backend
+ * does well (slice, XNNPACK matmul), and is exact up to float summation order.
  */
 import * as tf from "@tensorflow/tfjs";
 
@@ -56,19 +56,25 @@ export function conv2dBackpropFilterByIm2col(
       [info.padInfo.left, padRight],
       [0, 0],
     ]);
-    const taps: tf.Tensor4D[] = [];
+    const rows = batch * outHeight * outWidth;
+    // dy transposed once to [outChannels, rows]: wasm's matmul with transposeA is ~10x slower than a plain
+    // one, and dy is the smaller operand. One matmul per tap avoids materialising the whole im2col matrix.
+    const gradientsTransposed = tf.transpose(tf.reshape(dyNhwc, [rows, outChannels]));
+    const perTap: tf.Tensor2D[] = [];
     for (let kh = 0; kh < filterHeight; kh++) {
       for (let kw = 0; kw < filterWidth; kw++) {
-        const begin = [0, kh, kw, 0];
-        const end = [batch, kh + (outHeight - 1) * strideHeight + 1, kw + (outWidth - 1) * strideWidth + 1, inChannels];
-        taps.push(tf.stridedSlice(padded, begin, end, [1, strideHeight, strideWidth, 1]) as tf.Tensor4D);
+        perTap.push(
+          tf.tidy(() => {
+            const begin = [0, kh, kw, 0];
+            const end = [batch, kh + (outHeight - 1) * strideHeight + 1, kw + (outWidth - 1) * strideWidth + 1, inChannels];
+            const window = tf.stridedSlice(padded, begin, end, [1, strideHeight, strideWidth, 1]);
+            return tf.matMul(gradientsTransposed, tf.reshape(window, [rows, inChannels])) as tf.Tensor2D;
+          }),
+        );
       }
     }
-    const rows = batch * outHeight * outWidth;
-    const columns = taps.length === 1 ? taps[0] : tf.concat(taps, 3);
-    const patches = tf.reshape(columns, [rows, filterHeight * filterWidth * inChannels]);
-    const gradients = tf.reshape(dyNhwc, [rows, outChannels]);
-    const filterGradient = tf.matMul(patches, gradients, true, false);
+    // [taps, outChannels, inChannels] -> [taps, inChannels, outChannels], which reshapes to HWIO.
+    const filterGradient = tf.transpose(tf.stack(perTap), [0, 2, 1]);
     return tf.reshape(filterGradient, attrs.filterShape);
   });
 }

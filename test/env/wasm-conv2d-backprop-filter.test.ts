@@ -46,7 +46,7 @@ const cases: Case[] = [
 ];
 
 for (const c of cases) {
-  test(`Conv2DBackpropFilter on wasm matches cpu: ${c.filter}x${c.filter} stride ${c.stride} pad ${c.pad}`, async () => {
+  test(`Conv2D filter and input gradients on wasm match cpu: ${c.filter}x${c.filter} stride ${c.stride} pad ${c.pad}`, async () => {
     const filterShape: [number, number, number, number] = [c.filter, c.filter, c.inChannels, c.outChannels];
     const xValues = seededValues(c.input.reduce((a, b) => a * b), 1);
     const wValues = seededValues(filterShape.reduce((a, b) => a * b), 2);
@@ -56,14 +56,19 @@ for (const c of cases) {
           const x = tf.tensor4d(xValues, c.input);
           const w = tf.tensor4d(wValues, filterShape);
           const loss = (filter: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x, filter as tf.Tensor4D, c.stride, c.pad)));
-          return tf.grad(loss)(w).dataSync() as Float32Array;
+          const filterGradient = tf.grad(loss)(w).dataSync() as Float32Array;
+          const inputLoss = (input: tf.Tensor) => tf.sum(tf.square(tf.conv2d(input as tf.Tensor4D, w, c.stride, c.pad)));
+          const inputGradient = tf.grad(inputLoss)(x).dataSync() as Float32Array;
+          return { filterGradient, inputGradient };
         }),
       );
     const expected = await gradientOn("cpu");
     const before = await onBackend("wasm", () => tf.memory().numTensors);
     const actual = await gradientOn("wasm");
     assert.equal(tf.memory().numTensors, before, "kernel leaked tensors");
-    const diff = maxAbsDiff(actual, expected);
-    assert.ok(diff < 1e-4, `max abs diff ${diff}`);
+    const filterDiff = maxAbsDiff(actual.filterGradient, expected.filterGradient);
+    assert.ok(filterDiff < 1e-4, `filter gradient max abs diff ${filterDiff}`);
+    const inputDiff = maxAbsDiff(actual.inputGradient, expected.inputGradient);
+    assert.ok(inputDiff < 1e-4, `input gradient max abs diff ${inputDiff}`);
   });
 }
