@@ -33,3 +33,4 @@ export {
 } from "./probes";
 export { useWasmBackend, prepareWasmBackend } from "./wasm-backend";
 export { registerWasmConv2dBackpropFilter, conv2dBackpropFilterByIm2col } from "./wasm-conv2d-backprop-filter";
+export { registerWasmConv2dBackpropInput, conv2dBackpropInputByConv } from "./wasm-conv2d-backprop-input";
