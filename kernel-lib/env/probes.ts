@@ -87,12 +87,10 @@ function loadTensorflowNode(packageName: string): TensorflowNodeStatus {
   } catch (error) {
     return { loaded: false, error: (error as Error).message.split("\n")[0] };
   }
-  const previous = tf.getBackend();
-  tf.setBackend("tensorflow");
-  const backend = tf.backend() as unknown as { isUsingGpuDevice?: boolean };
-  const isUsingGpuDevice = backend.isUsingGpuDevice === true;
-  if (previous) tf.setBackend(previous);
-  return { loaded: true, version, isUsingGpuDevice };
+  // findBackend initialises the backend without making it the active one.
+  const backend = tf.findBackend("tensorflow") as unknown as { isUsingGpuDevice?: boolean } | null;
+  if (backend === null) return { loaded: false, error: `${packageName} loaded but registered no 'tensorflow' backend` };
+  return { loaded: true, version, isUsingGpuDevice: backend.isUsingGpuDevice === true };
 }
 
 function diskFreeBytes(directory: string): number | undefined {
