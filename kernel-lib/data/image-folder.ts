@@ -1,0 +1,197 @@
+/**
+ * `torchvision.datasets.ImageFolder`: `root/<class>/.../<image>` (any depth) with classes in sorted order.
+ *
+ * Same samples and labels as torchvision for the same tree: class folders sorted by name (code-point
+ * order, like Python's `sorted`), files found by walking each class folder recursively in sorted order,
+ * and only torchvision's IMG_EXTENSIONS (case-insensitive) count as images. One deliberate difference:
+ * hidden entries (`.ipynb_checkpoints`, dotfiles) are skipped, because Jupyter creates them inside data
+ * folders and torchvision would otherwise turn `.ipynb_checkpoints` into a class.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { checkIndex, SkippedSampleError, type LabeledDataset } from "./dataset";
+import { decodeImage, ImageDecodeError } from "./decode-image";
+import type { Generator } from "./generator";
+import type { Image } from "./image";
+import { applyTransform, type TransformLike } from "./transforms/transform";
+
+/** torchvision.datasets.folder.IMG_EXTENSIONS */
+export const IMG_EXTENSIONS: readonly string[] = [".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp"];
+
+export type OnImageError = "raise" | "skip";
+
+export interface ImageFolderOptions<T> {
+  transform?: TransformLike<Image, T>;
+  /**
+   * "raise" (default): an undecodable file throws an error naming it. "skip": it is left out and
+   * listed in `skipped` (the DataLoader drops it from its batch; `verify()` removes it up front).
+   */
+  onError?: OnImageError;
+  /** File extensions that count as images (default IMG_EXTENSIONS; add ".gif" to load GIFs). */
+  extensions?: readonly string[];
+  /** Turns a file into an Image (default: sharp decoding to RGB uint8). */
+  loader?: (filePath: string) => Promise<Image>;
+}
+
+export interface SkippedFile {
+  path: string;
+  reason: string;
+}
+
+function isHidden(name: string): boolean {
+  return name.startsWith(".");
+}
+
+/** Python's `sorted` on str compares code points; localeCompare would not. */
+function byCodePoint(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function walkFiles(directory: string): string[] {
+  const found: string[] = [];
+  const entries = fs.readdirSync(directory, { withFileTypes: true }).filter((e) => !isHidden(e.name));
+  entries.sort((a, b) => byCodePoint(a.name, b.name));
+  // os.walk yields a folder's files before descending into its sub-folders.
+  const subfolders: string[] = [];
+  for (const entry of entries) {
+    const full = path.join(directory, entry.name);
+    const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && fs.statSync(full).isDirectory());
+    if (isDirectory) subfolders.push(full);
+    else found.push(full);
+  }
+  for (const sub of subfolders) found.push(...walkFiles(sub));
+  return found;
+}
+
+export class ImageFolder<T = Image> implements LabeledDataset<T> {
+  readonly root: string;
+  readonly classes: string[];
+  readonly classToIdx: Record<string, number>;
+  /** `[filePath, classIndex]` for every image, like torchvision's `samples` (alias `imgs`). */
+  samples: [string, number][];
+  targets: number[];
+  /** Files that `onError: "skip"` left out, with the reason. */
+  readonly skipped: SkippedFile[] = [];
+  /** Files ignored because their extension is not an image extension (torchvision ignores them silently). */
+  readonly ignoredFiles: string[] = [];
+  private readonly transform: TransformLike<Image, T> | undefined;
+  private readonly onError: OnImageError;
+  private readonly loader: (filePath: string) => Promise<Image>;
+
+  constructor(root: string, options: ImageFolderOptions<T> = {}) {
+    if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
+      throw new Error(`ImageFolder: root ${root} is not a folder; pass the folder that holds one sub-folder per class`);
+    }
+    this.root = root;
+    this.transform = options.transform;
+    this.onError = options.onError ?? "raise";
+    if (this.onError !== "raise" && this.onError !== "skip") {
+      throw new Error(`ImageFolder: onError must be "raise" or "skip", got ${JSON.stringify(this.onError)}`);
+    }
+    this.loader = options.loader ?? decodeImage;
+    const extensions = (options.extensions ?? IMG_EXTENSIONS).map((e) => e.toLowerCase());
+
+    this.classes = fs
+      .readdirSync(root, { withFileTypes: true })
+      .filter((e) => !isHidden(e.name) && (e.isDirectory() || (e.isSymbolicLink() && fs.statSync(path.join(root, e.name)).isDirectory())))
+      .map((e) => e.name)
+      .sort(byCodePoint);
+    if (this.classes.length === 0) {
+      throw new Error(`ImageFolder: found no class folder in ${root}; expected ${root}/<class name>/<images>`);
+    }
+    this.classToIdx = Object.fromEntries(this.classes.map((name, index) => [name, index]));
+
+    this.samples = [];
+    const emptyClasses: string[] = [];
+    for (const className of this.classes) {
+      let count = 0;
+      for (const file of walkFiles(path.join(root, className))) {
+        if (extensions.some((ext) => file.toLowerCase().endsWith(ext))) {
+          this.samples.push([file, this.classToIdx[className]]);
+          count++;
+        } else {
+          this.ignoredFiles.push(file);
+        }
+      }
+      if (count === 0) emptyClasses.push(className);
+    }
+    if (emptyClasses.length > 0) {
+      throw new Error(
+        `ImageFolder: no image files in class folder(s) ${emptyClasses.map((c) => path.join(root, c)).join(", ")}; ` +
+          `add images (extensions ${extensions.join(" ")}) or remove the folder(s)`,
+      );
+    }
+    this.targets = this.samples.map((s) => s[1]);
+  }
+
+  get length(): number {
+    return this.samples.length;
+  }
+
+  /** torchvision's alias of `samples`. */
+  get imgs(): [string, number][] {
+    return this.samples;
+  }
+
+  /** Loads and decodes one image, without the transform. */
+  async loadImage(index: number): Promise<Image> {
+    checkIndex(index, this.samples.length, "ImageFolder");
+    const filePath = this.samples[index][0];
+    try {
+      return await this.loader(filePath);
+    } catch (error) {
+      if (this.onError === "raise") throw error;
+      const reason = error instanceof ImageDecodeError ? error.message : String((error as Error).message ?? error);
+      if (!this.skipped.some((s) => s.path === filePath)) {
+        this.skipped.push({ path: filePath, reason });
+        console.warn(`ImageFolder: skipping ${filePath} (onError: "skip"): ${reason.split(". ")[0]}`);
+      }
+      throw new SkippedSampleError(filePath, reason);
+    }
+  }
+
+  async getItem(index: number, generator?: Generator): Promise<[T, number]> {
+    const image = await this.loadImage(index);
+    const target = this.samples[index][1];
+    const input = this.transform ? applyTransform(this.transform, image, generator) : (image as unknown as T);
+    return [input, target];
+  }
+
+  /**
+   * Decodes every file once (several in flight). With onError "skip" the bad ones are removed from
+   * `samples`/`targets` and returned; with "raise" one error lists them all. Call it before making a
+   * DataLoader so that batches keep their full size.
+   */
+  async verify(concurrency = 8): Promise<SkippedFile[]> {
+    const bad: SkippedFile[] = [];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < this.samples.length) {
+        const [filePath] = this.samples[next++];
+        try {
+          await this.loader(filePath);
+        } catch (error) {
+          bad.push({ path: filePath, reason: (error as Error).message });
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, concurrency) }, worker));
+    if (bad.length === 0) return [];
+    if (this.onError === "raise") {
+      throw new Error(
+        `ImageFolder: ${bad.length} file(s) under ${this.root} cannot be decoded:\n` +
+          bad.map((b) => `  ${b.reason}`).join("\n") +
+          `\nFix or delete them, or pass onError: "skip"`,
+      );
+    }
+    const badPaths = new Set(bad.map((b) => b.path));
+    this.samples = this.samples.filter(([p]) => !badPaths.has(p));
+    this.targets = this.samples.map((s) => s[1]);
+    for (const b of bad) if (!this.skipped.some((s) => s.path === b.path)) this.skipped.push(b);
+    return bad;
+  }
+
+  toString(): string {
+    return `ImageFolder(${this.root}: ${this.samples.length} images, ${this.classes.length} classes [${this.classes.join(", ")}])`;
+  }
+}
