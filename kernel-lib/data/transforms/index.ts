@@ -1,0 +1,14 @@
+export { type Transform, type TransformLike, type RandomTransformOptions, applyTransform, defaultGenerator } from "./transform";
+export { Compose } from "./compose";
+export { MultiView } from "./multi-view";
+export { ToTensor } from "./to-tensor";
+export { Normalize } from "./normalize";
+export { Resize, resize, resizedOutputSize, type ResizeOptions } from "./resize";
+export { CenterCrop, centerCrop } from "./center-crop";
+export { RandomResizedCrop, type RandomResizedCropOptions, type CropBox } from "./random-resized-crop";
+export { RandomCrop, type RandomCropOptions } from "./random-crop";
+export { RandomHorizontalFlip, horizontalFlip, type RandomHorizontalFlipOptions } from "./random-horizontal-flip";
+export { crop } from "./crop";
+export { pad, type Padding, type PaddingMode } from "./pad";
+export { resizedCrop } from "./resample";
+export { type Size } from "./size";

@@ -1,0 +1,20 @@
+/** `torchvision.transforms.ToTensor`: uint8 0..255 → float32 0..1, staying channels-last (HWC). */
+import { Image, requireImage } from "../image";
+import type { Transform } from "./transform";
+
+export class ToTensor implements Transform<Image, Image> {
+  apply(input: Image): Image {
+    const image = requireImage(input, "ToTensor");
+    if (image.pixelType !== "uint8") {
+      throw new Error("ToTensor: the image is already float32; ToTensor belongs once, after the uint8 transforms");
+    }
+    const out = new Float32Array(image.data.length);
+    const src = image.data;
+    for (let i = 0; i < src.length; i++) out[i] = src[i] / 255;
+    return new Image(out, image.height, image.width, image.channels);
+  }
+
+  toString(): string {
+    return "ToTensor()";
+  }
+}
