@@ -4,4 +4,7 @@ export { Image, type PixelType, type PixelData } from "./image";
 export { decodeImage, ImageDecodeError } from "./decode-image";
 export { type Dataset, type LabeledDataset, SkippedSampleError } from "./dataset";
 export { ImageFolder, IMG_EXTENSIONS, type ImageFolderOptions, type OnImageError, type SkippedFile } from "./image-folder";
-export { type Transform, type TransformLike, applyTransform, defaultGenerator } from "./transforms/transform";
+export { Subset } from "./subset";
+export { randomSplit, labeledUnlabeledSplit, type LabeledUnlabeledSplit } from "./splits";
+export { DataLoader, type DataLoaderOptions, type BatchOf, type SampleInput } from "./data-loader";
+export * from "./transforms";

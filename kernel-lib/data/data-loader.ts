@@ -1,0 +1,199 @@
+/**
+ * `torch.utils.data.DataLoader` for TF.js: batches of NHWC float32 images and int32 labels.
+ *
+ * Loading overlaps with training: up to `concurrency` items decode at once (sharp works on libuv's
+ * thread pool) and up to `prefetch` batches are assembled ahead while the consumer trains on the
+ * current one. Batches are kept as typed arrays until yielded, so the only tensors are the ones the
+ * consumer receives, and the CONSUMER disposes them (`tf.dispose(batch)`); stopping early leaves
+ * nothing behind.
+ *
+ * Reproducible whatever order decodes finish in: each epoch's order comes from `generator`, and every
+ * item gets its own generator for its random transforms, seeded in sample order.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { SkippedSampleError, type Dataset } from "./dataset";
+import { Generator } from "./generator";
+import { Image } from "./image";
+import { defaultGenerator } from "./transforms/transform";
+
+/** A sample's input: one image, or several views of it (see MultiView). */
+export type SampleInput = Image | Image[];
+
+/** `[images, labels]`, or `[view1, view2, ..., labels]` when the transform returns several views. */
+export type BatchOf<X extends SampleInput> = X extends Image[] ? [...tf.Tensor4D[], tf.Tensor1D] : [tf.Tensor4D, tf.Tensor1D];
+
+export interface DataLoaderOptions {
+  /** Items per batch (default 1, as in PyTorch). */
+  batchSize?: number;
+  /** Reshuffle every epoch (default false). */
+  shuffle?: boolean;
+  /** Drop the last, incomplete batch (default false). */
+  dropLast?: boolean;
+  /** Drives shuffling and per-item augmentation; takes precedence over `seed`. */
+  generator?: Generator;
+  /** Seed for a new generator when none is given (default: drawn from the shared default generator). */
+  seed?: number;
+  /** Batches assembled ahead of the one being consumed (default 2). */
+  prefetch?: number;
+  /** Items loading at once (default 8: enough to keep sharp's 4 threads busy). */
+  concurrency?: number;
+}
+
+interface CollatedBatch {
+  views: Float32Array[];
+  shape: [number, number, number];
+  labels: Int32Array;
+}
+
+/** A FIFO counting semaphore, so items are started in sample order. */
+class Slots {
+  private free: number;
+  private waiting: (() => void)[] = [];
+  constructor(count: number) {
+    this.free = count;
+  }
+  async acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return;
+    }
+    await new Promise<void>((resolve) => this.waiting.push(resolve));
+  }
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+function positiveInteger(value: number, name: string): number {
+  if (!Number.isInteger(value) || value < 1) throw new Error(`DataLoader: ${name} must be a positive integer, got ${value}`);
+  return value;
+}
+
+export class DataLoader<X extends SampleInput = Image> implements AsyncIterable<BatchOf<X>> {
+  readonly dataset: Dataset<[X, number]>;
+  readonly batchSize: number;
+  readonly shuffle: boolean;
+  readonly dropLast: boolean;
+  readonly prefetch: number;
+  readonly concurrency: number;
+  readonly generator: Generator;
+  /** Items left out of batches because the dataset skipped them (onError: "skip"). */
+  readonly skipped: string[] = [];
+
+  constructor(dataset: Dataset<[X, number]>, options: DataLoaderOptions = {}) {
+    if (!dataset || typeof dataset.getItem !== "function" || !Number.isInteger(dataset.length)) {
+      throw new Error("DataLoader: the first argument must be a dataset (ImageFolder, CIFAR10, Subset, ...)");
+    }
+    this.dataset = dataset;
+    this.batchSize = positiveInteger(options.batchSize ?? 1, "batchSize");
+    this.shuffle = options.shuffle ?? false;
+    this.dropLast = options.dropLast ?? false;
+    this.prefetch = options.prefetch === 0 ? 0 : positiveInteger(options.prefetch ?? 2, "prefetch");
+    this.concurrency = positiveInteger(options.concurrency ?? 8, "concurrency");
+    this.generator = options.generator ?? new Generator(options.seed ?? defaultGenerator.nextUint32());
+  }
+
+  /** Number of batches per epoch, like `len(loader)`. */
+  get length(): number {
+    const n = this.dataset.length;
+    return this.dropLast ? Math.floor(n / this.batchSize) : Math.ceil(n / this.batchSize);
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<BatchOf<X>, void, undefined> {
+    const n = this.dataset.length;
+    const order = this.shuffle ? this.generator.randperm(n) : Int32Array.from({ length: n }, (_, i) => i);
+    // Seeds are drawn for every item up front, in order, so results do not depend on timing.
+    const itemSeeds = Uint32Array.from({ length: n }, () => this.generator.nextUint32());
+    const batchCount = this.length;
+    const slots = new Slots(this.concurrency);
+    const pending: Promise<CollatedBatch | null>[] = [];
+    let stopped = false;
+
+    const loadItem = async (position: number): Promise<[X, number] | null> => {
+      await slots.acquire();
+      try {
+        if (stopped) return null;
+        return await this.dataset.getItem(order[position], new Generator(itemSeeds[position]));
+      } catch (error) {
+        if (error instanceof SkippedSampleError) {
+          this.skipped.push(error.filePath);
+          return null;
+        }
+        throw error;
+      } finally {
+        slots.release();
+      }
+    };
+    const startBatch = (batchIndex: number): void => {
+      const first = batchIndex * this.batchSize;
+      const last = Math.min(n, first + this.batchSize);
+      const items: Promise<[X, number] | null>[] = [];
+      for (let position = first; position < last; position++) items.push(loadItem(position));
+      const batch = Promise.all(items).then((loaded) => (stopped ? null : collate(loaded, first)));
+      // A batch abandoned by an early stop must not surface as an unhandled rejection.
+      batch.catch(() => undefined);
+      pending.push(batch);
+    };
+
+    let started = 0;
+    try {
+      for (let batchIndex = 0; batchIndex < batchCount; batchIndex++) {
+        while (started < batchCount && started <= batchIndex + this.prefetch) startBatch(started++);
+        const collated = await pending.shift();
+        if (!collated) continue; // every item of this batch was skipped
+        const images = collated.views.map((data) => tf.tensor4d(data, [collated.labels.length, ...collated.shape], "float32"));
+        const labels = tf.tensor1d(collated.labels, "int32");
+        yield [...images, labels] as BatchOf<X>;
+      }
+    } finally {
+      stopped = true;
+    }
+  }
+
+  toString(): string {
+    return `DataLoader(${this.dataset.length} items, batchSize=${this.batchSize}, shuffle=${this.shuffle}, dropLast=${this.dropLast}, ${this.length} batches)`;
+  }
+}
+
+/** Stacks a batch's samples (dropping skipped ones) into one NHWC buffer per view. */
+function collate<X extends SampleInput>(loaded: ([X, number] | null)[], firstPosition: number): CollatedBatch | null {
+  const present = loaded.filter((item): item is [X, number] => item !== null);
+  if (present.length === 0) return null;
+  const viewsOf = (input: X): Image[] => (Array.isArray(input) ? input : [input]);
+  const reference = viewsOf(present[0][0]);
+  for (const [index, view] of reference.entries()) checkCollatable(view, firstPosition, index);
+  const shape = reference[0].shape;
+  const perImage = shape[0] * shape[1] * shape[2];
+  const views = reference.map(() => new Float32Array(present.length * perImage));
+  const labels = new Int32Array(present.length);
+  present.forEach(([input, label], row) => {
+    const imageViews = viewsOf(input);
+    if (imageViews.length !== views.length) {
+      throw new Error(`DataLoader: samples return different numbers of views (${imageViews.length} vs ${views.length})`);
+    }
+    imageViews.forEach((view, v) => {
+      checkCollatable(view, firstPosition + row, v);
+      if (view.height !== shape[0] || view.width !== shape[1] || view.channels !== shape[2]) {
+        throw new Error(
+          `DataLoader: a batch mixes image sizes ${view.height}x${view.width}x${view.channels} and ${shape.join("x")}; ` +
+            `add Resize + CenterCrop or RandomResizedCrop so every image has one size`,
+        );
+      }
+      views[v].set(view.data as Float32Array, row * perImage);
+    });
+    if (!Number.isInteger(label)) throw new Error(`DataLoader: label ${label} of sample at position ${firstPosition + row} is not an integer class index`);
+    labels[row] = label;
+  });
+  return { views, shape, labels };
+}
+
+function checkCollatable(view: unknown, position: number, viewIndex: number): void {
+  if (!(view instanceof Image)) {
+    throw new Error(`DataLoader: sample at position ${position} (view ${viewIndex}) is not an Image; the dataset's transform must return an Image or an array of Images`);
+  }
+  if (view.pixelType !== "float32") {
+    throw new Error(`DataLoader: samples are uint8 images; end the transform with ToTensor() (and Normalize) so batches are float32`);
+  }
+}

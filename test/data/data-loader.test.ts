@@ -1,0 +1,160 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs";
+import { DataLoader } from "../../kernel-lib/data/data-loader";
+import { SkippedSampleError, type LabeledDataset } from "../../kernel-lib/data/dataset";
+import { Generator } from "../../kernel-lib/data/generator";
+import { Image } from "../../kernel-lib/data/image";
+import { Compose, MultiView, RandomCrop, RandomHorizontalFlip, ToTensor, applyTransform, type TransformLike } from "../../kernel-lib/data/transforms";
+
+tf.setBackend("cpu");
+
+/** Item i is a 4x4 image filled with i/1000 (so batches can be checked value by value), label i % 3. */
+class SyntheticDataset<X extends Image | Image[] = Image> implements LabeledDataset<X> {
+  readonly targets: Int32Array;
+  calls = 0;
+  constructor(
+    readonly length: number,
+    private readonly transform?: TransformLike<Image, X>,
+    private readonly options: { jitterMs?: number; skip?: Set<number>; fail?: Set<number>; uint8?: boolean; sizeOf?: (i: number) => number } = {},
+  ) {
+    this.targets = Int32Array.from({ length }, (_, i) => i % 3);
+  }
+  async getItem(index: number, generator?: Generator): Promise<[X, number]> {
+    this.calls++;
+    if (this.options.jitterMs) await new Promise((r) => setTimeout(r, Math.random() * this.options.jitterMs!));
+    if (this.options.skip?.has(index)) throw new SkippedSampleError(`item-${index}.jpg`, "corrupt");
+    if (this.options.fail?.has(index)) throw new Error(`Cannot decode image item-${index}.jpg`);
+    const size = this.options.sizeOf ? this.options.sizeOf(index) : 4;
+    const image = this.options.uint8
+      ? new Image(new Uint8Array(size * size * 3).fill(index % 256), size, size)
+      : new Image(new Float32Array(size * size * 3).fill(index / 1000), size, size);
+    const input = this.transform ? applyTransform(this.transform, image, generator) : (image as unknown as X);
+    return [input, this.targets[index]];
+  }
+}
+
+async function collect(loader: DataLoader<Image>): Promise<{ firstValues: number[][]; labels: number[][]; shapes: number[][] }> {
+  const firstValues: number[][] = [];
+  const labels: number[][] = [];
+  const shapes: number[][] = [];
+  for await (const [images, batchLabels] of loader) {
+    const values = (await images.data()) as Float32Array;
+    const perImage = images.shape[1] * images.shape[2] * images.shape[3];
+    firstValues.push(Array.from({ length: images.shape[0] }, (_, r) => Math.round(values[r * perImage] * 1000)));
+    labels.push(Array.from(await batchLabels.data()));
+    shapes.push(images.shape);
+    assert.equal(batchLabels.dtype, "int32");
+    assert.equal(images.dtype, "float32");
+    tf.dispose([images, batchLabels]);
+  }
+  return { firstValues, labels, shapes };
+}
+
+test("batches in order with length, dropLast and int32 labels", async () => {
+  const dataset = new SyntheticDataset(10);
+  const loader = new DataLoader(dataset, { batchSize: 4 });
+  assert.equal(loader.length, 3);
+  const { firstValues, labels, shapes } = await collect(loader);
+  assert.deepEqual(firstValues, [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]);
+  assert.deepEqual(labels, [[0, 1, 2, 0], [1, 2, 0, 1], [2, 0]]);
+  assert.deepEqual(shapes[0], [4, 4, 4, 3]);
+  const dropping = new DataLoader(dataset, { batchSize: 4, dropLast: true });
+  assert.equal(dropping.length, 2);
+  assert.equal((await collect(dropping)).firstValues.length, 2);
+});
+
+test("shuffle covers every item once per epoch, differs between epochs, and repeats with the seed", async () => {
+  const dataset = new SyntheticDataset(23, undefined, { jitterMs: 3 });
+  const loader = new DataLoader(dataset, { batchSize: 5, shuffle: true, seed: 7 });
+  const epoch1 = (await collect(loader)).firstValues.flat();
+  const epoch2 = (await collect(loader)).firstValues.flat();
+  assert.deepEqual([...epoch1].sort((a, b) => a - b), Array.from({ length: 23 }, (_, i) => i));
+  assert.notDeepEqual(epoch1, epoch2);
+  const again = new DataLoader(dataset, { batchSize: 5, shuffle: true, seed: 7, concurrency: 1, prefetch: 0 });
+  assert.deepEqual((await collect(again)).firstValues.flat(), epoch1, "same seed, other concurrency: same order");
+});
+
+test("random augmentation is reproducible whatever order concurrent loads finish in", async () => {
+  const augment = new Compose([new RandomCrop(4, { padding: 2 }), new RandomHorizontalFlip()]);
+  const values = async (concurrency: number): Promise<number[]> => {
+    const dataset = new SyntheticDataset(12, augment, { jitterMs: 4 });
+    const loader = new DataLoader(dataset, { batchSize: 4, shuffle: true, seed: 3, concurrency });
+    const out: number[] = [];
+    for await (const [images, labels] of loader) {
+      out.push(...Array.from(await images.data()));
+      tf.dispose([images, labels]);
+    }
+    return out;
+  };
+  const a = await values(8);
+  assert.deepEqual(await values(1), a);
+  assert.ok(a.some((v) => v === 0), "padding shows up, so augmentation really ran");
+});
+
+test("tensor count stays flat over an epoch and after stopping early", async () => {
+  const dataset = new SyntheticDataset(40);
+  const before = tf.memory().numTensors;
+  const loader = new DataLoader(dataset, { batchSize: 4, prefetch: 3 });
+  for await (const batch of loader) tf.dispose(batch);
+  assert.equal(tf.memory().numTensors, before);
+  let seen = 0;
+  for await (const batch of loader) {
+    tf.dispose(batch);
+    if (++seen === 2) break;
+  }
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test("loading runs ahead of the consumer (prefetch) with bounded concurrency", async () => {
+  const dataset = new SyntheticDataset(64);
+  const loader = new DataLoader(dataset, { batchSize: 4, prefetch: 2 });
+  const iterator = loader[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  await new Promise((r) => setTimeout(r, 10));
+  assert.equal(dataset.calls, 12, "the current batch and 2 prefetched batches were requested, no more");
+  tf.dispose(first.value as tf.Tensor[]);
+  await iterator.return?.();
+});
+
+test("a MultiView transform yields [view1, view2, labels]", async () => {
+  const twoViews = new MultiView([new RandomCrop(4, { padding: 1 }), new RandomCrop(4, { padding: 1 })]);
+  const dataset = new SyntheticDataset<Image[]>(6, twoViews);
+  const loader = new DataLoader(dataset, { batchSize: 3, seed: 1 });
+  let batches = 0;
+  for await (const batch of loader) {
+    assert.equal(batch.length, 3);
+    const [view1, view2, labels] = batch as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D];
+    assert.deepEqual(view1.shape, [3, 4, 4, 3]);
+    assert.deepEqual(view2.shape, [3, 4, 4, 3]);
+    assert.equal(labels.dtype, "int32");
+    batches++;
+    tf.dispose(batch);
+  }
+  assert.equal(batches, 2);
+});
+
+test("skipped items are dropped from their batch and reported; other errors stop with the file named", async () => {
+  const dataset = new SyntheticDataset(8, undefined, { skip: new Set([2, 5]) });
+  const loader = new DataLoader(dataset, { batchSize: 4 });
+  const { firstValues } = await collect(loader);
+  assert.deepEqual(firstValues, [[0, 1, 3], [4, 6, 7]]);
+  assert.deepEqual(loader.skipped, ["item-2.jpg", "item-5.jpg"]);
+
+  const failing = new DataLoader(new SyntheticDataset(8, undefined, { fail: new Set([6]) }), { batchSize: 4 });
+  const before = tf.memory().numTensors;
+  await assert.rejects(collect(failing), /item-6\.jpg/);
+  assert.equal(tf.memory().numTensors, before);
+});
+
+test("uint8 samples and mixed sizes get errors with the fix", async () => {
+  await assert.rejects(collect(new DataLoader(new SyntheticDataset(4, undefined, { uint8: true }), { batchSize: 2 })), /end the transform with ToTensor\(\)/);
+  await assert.rejects(
+    collect(new DataLoader(new SyntheticDataset(4, undefined, { sizeOf: (i) => (i === 1 ? 5 : 4) }), { batchSize: 2 })),
+    /mixes image sizes 5x5x3 and 4x4x3; add Resize/,
+  );
+  const withToTensor = new SyntheticDataset(4, new Compose([new ToTensor()]), { uint8: true });
+  assert.deepEqual((await collect(new DataLoader(withToTensor, { batchSize: 4 }))).shapes, [[4, 4, 4, 3]]);
+  assert.throws(() => new DataLoader(new SyntheticDataset(4), { batchSize: 0 }), /batchSize must be a positive integer/);
+});
