@@ -8,3 +8,5 @@ export { Subset } from "./subset";
 export { randomSplit, labeledUnlabeledSplit, type LabeledUnlabeledSplit } from "./splits";
 export { DataLoader, type DataLoaderOptions, type BatchOf, type SampleInput } from "./data-loader";
 export * from "./transforms";
+export { CIFAR10, CIFAR10Dataset, CIFAR10_URL, CIFAR10_MD5, readCifarBinary, type CIFAR10Options } from "./cifar10";
+export { extractTar, type ExtractOptions } from "./tar";
