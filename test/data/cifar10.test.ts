@@ -35,7 +35,7 @@ function writeSmallBinaryTree(root: string, records: number, mutate?: (name: str
   const folder = path.join(root, "cifar-10-batches-bin");
   fs.mkdirSync(folder, { recursive: true });
   for (const name of ["data_batch_1.bin", "data_batch_2.bin", "data_batch_3.bin", "data_batch_4.bin", "data_batch_5.bin", "test_batch.bin"]) {
-    let bytes = fs.readFileSync(path.join(SUBSET, name)).subarray(0, records * 3073);
+    let bytes: Buffer = fs.readFileSync(path.join(SUBSET, name)).subarray(0, records * 3073);
     if (mutate) bytes = mutate(name, Buffer.from(bytes));
     fs.writeFileSync(path.join(folder, name), bytes);
   }
