@@ -81,13 +81,29 @@ export function resizedCrop(
     const outBase = y * outWidth * channels;
     for (let x = 0; x < outWidth; x++) {
       const taps = horizontal.count[x];
-      const first = horizontal.start[x];
       const wBase = x * horizontal.maxTaps;
-      for (let c = 0; c < channels; c++) {
-        let sum = 0;
-        let src = rowBase + first * channels + c;
-        for (let k = 0; k < taps; k++, src += channels) sum += source[src] * horizontal.weights[wBase + k];
-        middle[outBase + x * channels + c] = sum;
+      let src = rowBase + horizontal.start[x] * channels;
+      const dst = outBase + x * channels;
+      if (channels === 3) {
+        // The RGB case unrolled: one pass over the taps for all three channels.
+        let r = 0;
+        let g = 0;
+        let b = 0;
+        for (let k = 0; k < taps; k++, src += 3) {
+          const w = horizontal.weights[wBase + k];
+          r += source[src] * w;
+          g += source[src + 1] * w;
+          b += source[src + 2] * w;
+        }
+        middle[dst] = r;
+        middle[dst + 1] = g;
+        middle[dst + 2] = b;
+      } else {
+        for (let c = 0; c < channels; c++) {
+          let sum = 0;
+          for (let k = 0, s = src + c; k < taps; k++, s += channels) sum += source[s] * horizontal.weights[wBase + k];
+          middle[dst + c] = sum;
+        }
       }
     }
   }
@@ -96,16 +112,26 @@ export function resizedCrop(
   const out = output.data;
   const isUint8 = image.pixelType === "uint8";
   const middleStride = outWidth * channels;
+  // Vertical pass row by row: each tap adds a whole source row, so memory is read sequentially.
+  const accumulator = new Float64Array(middleStride);
   for (let y = 0; y < outHeight; y++) {
     const taps = vertical.count[y];
     const firstRow = vertical.start[y] - top;
     const wBase = y * vertical.maxTaps;
+    accumulator.fill(0);
+    for (let k = 0; k < taps; k++) {
+      const w = vertical.weights[wBase + k];
+      const rowStart = (firstRow + k) * middleStride;
+      for (let i = 0; i < middleStride; i++) accumulator[i] += middle[rowStart + i] * w;
+    }
     const outBase = y * middleStride;
-    for (let i = 0; i < middleStride; i++) {
-      let sum = 0;
-      let src = firstRow * middleStride + i;
-      for (let k = 0; k < taps; k++, src += middleStride) sum += middle[src] * vertical.weights[wBase + k];
-      out[outBase + i] = isUint8 ? Math.min(255, Math.max(0, Math.round(sum))) : sum;
+    if (isUint8) {
+      for (let i = 0; i < middleStride; i++) {
+        const v = Math.round(accumulator[i]);
+        out[outBase + i] = v < 0 ? 0 : v > 255 ? 255 : v;
+      }
+    } else {
+      for (let i = 0; i < middleStride; i++) out[outBase + i] = accumulator[i];
     }
   }
   return output;

@@ -1,0 +1,110 @@
+/**
+ * Data pipeline throughput vs torchvision, measured in the same run on the same files and cores
+ * (`npm run bench:data`). Prints images/s and ratios; asserts nothing.
+ *
+ * 1. hymenoptera train: decode JPEG + RandomResizedCrop(224) + RandomHorizontalFlip + ToTensor +
+ *    Normalize, batches of 32 (torchvision ImageFolder + DataLoader, num_workers 0 and 2);
+ * 2. CIFAR-10 train batches of 128: RandomCrop(32, padding=4) + flip + ToTensor + Normalize from the
+ *    binary records (torchvision side: the same records through PIL, as torchvision's CIFAR10 does).
+ */
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import * as tf from "@tensorflow/tfjs";
+import { CIFAR10 } from "../../kernel-lib/data/cifar10";
+import { DataLoader } from "../../kernel-lib/data/data-loader";
+import { ImageFolder } from "../../kernel-lib/data/image-folder";
+import { Compose, Normalize, RandomCrop, RandomHorizontalFlip, RandomResizedCrop, ToTensor } from "../../kernel-lib/data/transforms";
+
+const SHARED = path.resolve(__dirname, "../../../shared/data");
+const HYMENOPTERA_TRAIN = process.env.BENCH_IMAGE_FOLDER ?? path.join(SHARED, "hymenoptera_data/train");
+const CIFAR_ROOT = process.env.BENCH_CIFAR_ROOT ?? path.join(SHARED, "cifar-10-batches-bin-subset");
+const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 2);
+
+const PYTHON_BENCH = `
+import sys, time, json, os, numpy as np, torch
+from PIL import Image
+import torchvision, torchvision.transforms as T
+torch.set_num_threads(1)
+folder, cifar_root, epochs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+imagenet = T.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
+class CifarBinary(torch.utils.data.Dataset):
+    def __init__(self, root, transform):
+        raw = np.concatenate([np.fromfile(os.path.join(root, f'data_batch_{i}.bin'), dtype=np.uint8) for i in range(1, 6)]).reshape(-1, 3073)
+        self.targets = raw[:, 0].astype(np.int64)
+        self.data = raw[:, 1:].reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).copy()
+        self.transform = transform
+    def __len__(self): return len(self.targets)
+    def __getitem__(self, i): return self.transform(Image.fromarray(self.data[i])), int(self.targets[i])
+def rate(dataset, batch_size, workers):
+    loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=True, num_workers=workers, persistent_workers=workers > 0)
+    for _ in loader: break  # warm-up (starts workers, fills caches)
+    start, n = time.perf_counter(), 0
+    for _ in range(epochs):
+        for images, labels in loader: n += images.shape[0]
+    return n / (time.perf_counter() - start)
+hymenoptera = torchvision.datasets.ImageFolder(folder, T.Compose([T.RandomResizedCrop(224), T.RandomHorizontalFlip(), T.ToTensor(), imagenet]))
+cifar = CifarBinary(cifar_root, T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))]))
+print(json.dumps({f'{name}_w{w}': rate(ds, bs, w) for name, ds, bs in [('hymenoptera', hymenoptera, 32), ('cifar', cifar, 128)] for w in (0, 2)}))
+`;
+
+async function imagesPerSecond(loader: DataLoader, epochs: number): Promise<number> {
+  for await (const batch of loader) {
+    tf.dispose(batch); // warm-up: JIT, sharp's thread pool, file cache
+    break;
+  }
+  const before = tf.memory().numTensors;
+  const start = process.hrtime.bigint();
+  let images = 0;
+  for (let epoch = 0; epoch < epochs; epoch++) {
+    for await (const batch of loader) {
+      images += batch[0].shape[0];
+      tf.dispose(batch);
+    }
+  }
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  if (tf.memory().numTensors !== before) throw new Error("bench: tensors leaked");
+  return images / seconds;
+}
+
+async function main(): Promise<void> {
+  await tf.setBackend("cpu");
+  const imagenet = new Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]);
+  const hymenoptera = new ImageFolder(HYMENOPTERA_TRAIN, {
+    transform: new Compose([new RandomResizedCrop(224), new RandomHorizontalFlip(), new ToTensor(), imagenet]),
+  });
+  const cifar = await CIFAR10({
+    root: CIFAR_ROOT,
+    train: true,
+    transform: new Compose([new RandomCrop(32, { padding: 4 }), new RandomHorizontalFlip(), new ToTensor(), new Normalize([0.4914, 0.4822, 0.4465], [0.247, 0.2435, 0.2616])]),
+  });
+  const ours = {
+    hymenoptera: await imagesPerSecond(new DataLoader(hymenoptera, { batchSize: 32, shuffle: true, seed: 0 }), EPOCHS),
+    cifar: await imagesPerSecond(new DataLoader(cifar, { batchSize: 128, shuffle: true, seed: 0 }), EPOCHS),
+  };
+  const python = spawnSync("/usr/bin/python3", ["-c", PYTHON_BENCH, HYMENOPTERA_TRAIN, CIFAR_ROOT, String(EPOCHS)], { encoding: "utf8" });
+  console.log(`data pipeline throughput (images/s), ${EPOCHS} epochs after a warm-up batch, ${require("node:os").cpus().length} cores`);
+  console.log(`  hymenoptera train (${hymenoptera.length} JPEGs): decode + RandomResizedCrop 224 + flip + normalize, batch 32`);
+  console.log(`  CIFAR-10 train (${cifar.length} records): RandomCrop 32 pad 4 + flip + normalize, batch 128`);
+  if (python.status !== 0) {
+    console.log(`  ours: hymenoptera ${ours.hymenoptera.toFixed(0)}, cifar ${ours.cifar.toFixed(0)}`);
+    console.log(`  torchvision reference FAILED (is python3-torchvision installed?):\n${python.stderr}`);
+    process.exitCode = 1;
+    return;
+  }
+  const reference = JSON.parse(python.stdout.trim().split("\n").pop() ?? "{}") as Record<string, number>;
+  const rows: [string, number, number, number][] = [
+    ["hymenoptera", ours.hymenoptera, reference.hymenoptera_w0, reference.hymenoptera_w2],
+    ["cifar", ours.cifar, reference.cifar_w0, reference.cifar_w2],
+  ];
+  console.log(`  ${"pipeline".padEnd(12)} ${"ours".padStart(8)} ${"tv w=0".padStart(8)} ${"tv w=2".padStart(8)} ${"ours/w0".padStart(8)} ${"ours/w2".padStart(8)}`);
+  for (const [name, mine, w0, w2] of rows) {
+    console.log(
+      `  ${name.padEnd(12)} ${mine.toFixed(0).padStart(8)} ${w0.toFixed(0).padStart(8)} ${w2.toFixed(0).padStart(8)} ${(mine / w0).toFixed(2).padStart(8)}x ${(mine / w2).toFixed(2).padStart(7)}x`,
+    );
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
