@@ -12,3 +12,7 @@ export { crop } from "./crop";
 export { pad, type Padding, type PaddingMode } from "./pad";
 export { resizedCrop } from "./resample";
 export { type Size } from "./size";
+export { ColorJitter, type ColorJitterOptions } from "./color-jitter";
+export { RandAugment, RAND_AUGMENT_OPS, applyRandAugmentOp, randAugmentMagnitude, type RandAugmentOp, type RandAugmentOptions } from "./rand-augment";
+export { adjustBrightness, adjustContrast, adjustSaturation, adjustHue, adjustSharpness, posterize, solarize, autocontrast, equalize } from "./color";
+export { affine, rotate, warpAffineNearest, inverseAffineMatrix, type InverseAffine } from "./affine";
