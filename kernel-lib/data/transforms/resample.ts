@@ -72,6 +72,11 @@ export function resizedCrop(
   const source = image.data;
   const horizontal = computeTaps(left, width, outWidth);
   const vertical = computeTaps(top, height, outHeight);
+  // Local references keep the hot loops free of property lookups.
+  const hWeights = horizontal.weights;
+  const hStart = horizontal.start;
+  const hCount = horizontal.count;
+  const hMaxTaps = horizontal.maxTaps;
 
   // Horizontal pass over the region's rows into a float buffer.
   const rowStride = image.width * channels;
@@ -80,9 +85,9 @@ export function resizedCrop(
     const rowBase = (top + y) * rowStride;
     const outBase = y * outWidth * channels;
     for (let x = 0; x < outWidth; x++) {
-      const taps = horizontal.count[x];
-      const wBase = x * horizontal.maxTaps;
-      let src = rowBase + horizontal.start[x] * channels;
+      const taps = hCount[x];
+      const wBase = x * hMaxTaps;
+      let src = rowBase + hStart[x] * channels;
       const dst = outBase + x * channels;
       if (channels === 3) {
         // The RGB case unrolled: one pass over the taps for all three channels.
@@ -90,7 +95,7 @@ export function resizedCrop(
         let g = 0;
         let b = 0;
         for (let k = 0; k < taps; k++, src += 3) {
-          const w = horizontal.weights[wBase + k];
+          const w = hWeights[wBase + k];
           r += source[src] * w;
           g += source[src + 1] * w;
           b += source[src + 2] * w;
@@ -101,7 +106,7 @@ export function resizedCrop(
       } else {
         for (let c = 0; c < channels; c++) {
           let sum = 0;
-          for (let k = 0, s = src + c; k < taps; k++, s += channels) sum += source[s] * horizontal.weights[wBase + k];
+          for (let k = 0, s = src + c; k < taps; k++, s += channels) sum += source[s] * hWeights[wBase + k];
           middle[dst + c] = sum;
         }
       }
