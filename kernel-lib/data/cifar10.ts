@@ -5,7 +5,8 @@
  *
  * Where the data comes from, in order:
  * 1. `root/cifar-10-batches-bin/` or `root` itself holding `data_batch_1.bin`... (already extracted),
- * 2. an ImageFolder-of-images layout `root/{train,test}/<class>/*` (e.g. a JPEG export),
+ * 2. an ImageFolder-of-images layout `root/{train,test}/<class>/*` (e.g. a JPEG export; decoded once,
+ *    then cached beside the folder as `<split>.decoded.bin`),
  * 3. a local `archive` (.tar.gz of either layout), extracted safely into `root`,
  * 4. with `download: true`, the official archive (md5-checked, resumable) extracted into `root`.
  */
@@ -169,6 +170,43 @@ async function readImageFolderSplit(folder: string): Promise<{ data: Uint8Array;
   return { data, targets, classes: images.classes };
 }
 
+/**
+ * Decoding 50,000 JPEGs takes about half a minute on 2 cores, so the decoded split is cached beside
+ * the folder in the binary record format (`<split>.decoded.bin` + `.classes.txt`) and reused while
+ * it is newer than the folder and has one record per image. A read-only folder simply gets no cache.
+ */
+async function readDecodedImageFolderSplit(folder: string): Promise<{ data: Uint8Array; targets: Uint8Array; classes: string[] }> {
+  const cachePath = `${folder.replace(/[\\/]+$/, "")}.decoded.bin`;
+  const classesPath = `${folder.replace(/[\\/]+$/, "")}.classes.txt`;
+  const imageCount = new ImageFolder(folder).length;
+  if (fs.existsSync(cachePath) && fs.existsSync(classesPath)) {
+    const cacheStat = fs.statSync(cachePath);
+    if (cacheStat.size === imageCount * RECORD_BYTES && cacheStat.mtimeMs >= fs.statSync(folder).mtimeMs) {
+      const classes = fs.readFileSync(classesPath, "utf8").split("\n").filter((line) => line.length > 0);
+      return { ...readCifarBinary([cachePath], classes.length), classes };
+    }
+  }
+  const decoded = await readImageFolderSplit(folder);
+  try {
+    const records = Buffer.alloc(decoded.targets.length * RECORD_BYTES);
+    for (let i = 0; i < decoded.targets.length; i++) {
+      const base = i * RECORD_BYTES;
+      records[base] = decoded.targets[i];
+      for (let p = 0; p < 1024; p++) {
+        for (let c = 0; c < 3; c++) records[base + 1 + c * 1024 + p] = decoded.data[i * 3072 + p * 3 + c];
+      }
+    }
+    // Temp file + rename: a crash mid-write never leaves a short cache behind.
+    fs.writeFileSync(`${cachePath}.tmp`, records);
+    fs.writeFileSync(`${classesPath}.tmp`, decoded.classes.join("\n") + "\n");
+    fs.renameSync(`${classesPath}.tmp`, classesPath);
+    fs.renameSync(`${cachePath}.tmp`, cachePath);
+  } catch {
+    // No cache for read-only folders; the data itself is fine.
+  }
+  return decoded;
+}
+
 async function loadFromDisk<T>(root: string, train: boolean, transform?: TransformLike<Image, T>): Promise<CIFAR10Dataset<T> | undefined> {
   const files = train ? TRAIN_FILES : TEST_FILES;
   const folder = binaryFolder(root, files);
@@ -179,7 +217,7 @@ async function loadFromDisk<T>(root: string, train: boolean, transform?: Transfo
   }
   const splitFolder = imageFolderSplit(root, train ? "train" : "test");
   if (splitFolder !== undefined) {
-    const { data, targets, classes } = await readImageFolderSplit(splitFolder);
+    const { data, targets, classes } = await readDecodedImageFolderSplit(splitFolder);
     return new CIFAR10Dataset(data, targets, classes, splitFolder, transform);
   }
   return undefined;

@@ -154,5 +154,15 @@ test("ImageFolder-of-images layout (train/<class>/...) from a local archive", as
   for (let i = 0; i < 1024; i++) {
     for (let c = 0; c < 3; c++) assert.equal(image.data[i * 3 + c], batch[firstCat.index * 3073 + 1 + c * 1024 + i]);
   }
+  // The decoded split is cached in the binary record format and reused; a damaged cache is ignored.
+  const cache = path.join(root, "cifar10-jpg", "test.decoded.bin");
+  assert.equal(fs.statSync(cache).size, 40 * 3073);
+  const cached = await CIFAR10({ root, train: false });
+  assert.deepEqual(Buffer.from(cached.data), Buffer.from(testSplit.data));
+  assert.deepEqual(cached.classes, testSplit.classes);
+  fs.writeFileSync(cache, Buffer.alloc(3073 * 2));
+  const rebuilt = await CIFAR10({ root, train: false });
+  assert.deepEqual(Buffer.from(rebuilt.data), Buffer.from(testSplit.data));
+  assert.equal(fs.statSync(cache).size, 40 * 3073, "the cache was rewritten");
   await assert.rejects(CIFAR10({ root, train: true }), /no CIFAR-10 train data/);
 });
