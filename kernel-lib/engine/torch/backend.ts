@@ -1,0 +1,151 @@
+/**
+ * The TF.js backend "torch": every tensor's data is one at::Tensor in the addon, keyed by TF.js's DataId.
+ * String tensors (rare: labels, file names) stay as JS values; kernels on them take the cpu fallback.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { addon, addonDtypeCode, TensorHandle } from "./native-addon";
+
+type BackendValues = tf.backend_util.BackendValues;
+type DataId = object;
+
+interface TorchTensorData {
+  /** undefined only for string tensors, which hold `strings` instead. */
+  handle: TensorHandle | undefined;
+  strings: Uint8Array[] | undefined;
+  dtype: tf.DataType;
+  shape: number[];
+  refCount: number;
+}
+
+export const torchBackendName = "torch";
+
+function nativeDtypeCode(dtype: tf.DataType, where: string): number {
+  if (dtype === "float32" || dtype === "int32" || dtype === "bool") return addonDtypeCode[dtype];
+  throw new Error(`torch backend: ${where}: dtype ${dtype} is not supported (float32, int32, bool and string only); ` +
+    `run this op on the cpu backend (tf.setBackend("cpu")) or cast to float32`);
+}
+
+function typedArrayFor(values: BackendValues, dtype: tf.DataType): ArrayBufferView {
+  // TF.js may hand over a plain array or a typed array of another type (e.g. Float32Array for int32).
+  if (dtype === "float32") return values instanceof Float32Array ? values : new Float32Array(values as ArrayLike<number>);
+  if (dtype === "int32") return values instanceof Int32Array ? values : new Int32Array(values as ArrayLike<number>);
+  return values instanceof Uint8Array ? values : new Uint8Array(values as ArrayLike<number>);
+}
+
+export class TorchBackend extends tf.KernelBackend {
+  private readonly data: tf.DataStorage<TorchTensorData>;
+  private nextDataId = 0;
+
+  constructor(readonly device: "cpu" | "cuda") {
+    super();
+    this.data = new tf.DataStorage<TorchTensorData>(this, tf.engine());
+  }
+
+  // ----- TF.js storage contract -------------------------------------------------------------------------
+
+  override write(values: BackendValues, shape: number[], dtype: tf.DataType): DataId {
+    const dataId = { id: this.nextDataId++ };
+    this.data.set(dataId, this.toStoredData(values, shape, dtype));
+    return dataId;
+  }
+
+  override move(dataId: DataId, values: BackendValues, shape: number[], dtype: tf.DataType, refCount: number): void {
+    this.data.set(dataId, { ...this.toStoredData(values, shape, dtype), refCount });
+  }
+
+  private toStoredData(values: BackendValues, shape: number[], dtype: tf.DataType): TorchTensorData {
+    if (dtype === "string") return { handle: undefined, strings: values as Uint8Array[], dtype, shape, refCount: 1 };
+    const code = nativeDtypeCode(dtype, "write");
+    const handle = addon().fromBuffer(typedArrayFor(values, dtype), shape, code);
+    return { handle, strings: undefined, dtype, shape, refCount: 1 };
+  }
+
+  override readSync(dataId: DataId): BackendValues {
+    const stored = this.data.get(dataId);
+    if (stored.handle === undefined) return stored.strings ?? [];
+    const buffer = addon().toBuffer(stored.handle, nativeDtypeCode(stored.dtype, "read"));
+    if (stored.dtype === "float32") return new Float32Array(buffer);
+    if (stored.dtype === "int32") return new Int32Array(buffer);
+    return new Uint8Array(buffer);
+  }
+
+  override async read(dataId: DataId): Promise<BackendValues> {
+    return this.readSync(dataId);
+  }
+
+  override disposeData(dataId: DataId, force = false): boolean {
+    if (!this.data.has(dataId)) return true;
+    const stored = this.data.get(dataId);
+    stored.refCount--;
+    if (!force && stored.refCount > 0) return false;
+    if (stored.handle !== undefined) addon().dispose(stored.handle);
+    this.data.delete(dataId);
+    return true;
+  }
+
+  override refCount(dataId: DataId): number {
+    return this.data.has(dataId) ? this.data.get(dataId).refCount : 0;
+  }
+
+  override incRef(dataId: DataId): void {
+    this.data.get(dataId).refCount++;
+  }
+
+  override numDataIds(): number {
+    return this.data.numDataIds();
+  }
+
+  override memory(): { unreliable: boolean; reasons?: string[]; liveNativeTensors?: number } {
+    // TF.js counts bytes from shapes; what the backend adds is the addon's own live-tensor count, which
+    // must equal numDataIds() (minus string tensors) when nothing leaks.
+    return { unreliable: false, liveNativeTensors: addon().liveCount() };
+  }
+
+  override async time(work: () => void): Promise<tf.BackendTimingInfo> {
+    const start = performance.now();
+    work();
+    return { kernelMs: performance.now() - start };
+  }
+
+  override timerAvailable(): boolean {
+    return true;
+  }
+
+  override floatPrecision(): 32 {
+    return 32;
+  }
+
+  override epsilon(): number {
+    return 1e-7;
+  }
+
+  override dispose(): void {
+    // Tensors are released one by one through disposeData; nothing global to free.
+  }
+
+  // ----- helpers for kernels --------------------------------------------------------------------------
+
+  /** The native tensor behind a kernel input. */
+  handleOf(info: tf.TensorInfo, kernelName?: string): TensorHandle {
+    const stored = this.data.get(info.dataId);
+    if (stored === undefined) throw new Error(`torch backend: ${kernelName ?? "kernel"} got a tensor whose data is not on backend torch`);
+    if (stored.handle === undefined) throw new Error(`torch backend: kernel ${kernelName ?? "?"} does not take string tensors`);
+    return stored.handle;
+  }
+
+  /** Wraps a native result (ownership moves to TF.js) as a kernel output. */
+  output(handle: TensorHandle, shape: number[], dtype: tf.DataType): tf.TensorInfo {
+    const dataId = { id: this.nextDataId++ };
+    this.data.set(dataId, { handle, strings: undefined, dtype, shape, refCount: 1 });
+    return { dataId, shape, dtype };
+  }
+
+  /** Frees a native intermediate that never became a TF.js tensor. */
+  free(...handles: TensorHandle[]): void {
+    for (const handle of handles) addon().dispose(handle);
+  }
+
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: BackendValues): tf.TensorInfo {
+    return { dataId: this.write(values, shape, dtype), shape, dtype };
+  }
+}

@@ -1,0 +1,23 @@
+/** Every kernel backend "torch" implements natively (the rest fall back to the cpu backend's kernels). */
+import * as tf from "@tensorflow/tfjs";
+import { convolutionKernels } from "./convolution";
+import { creationKernels } from "./creation";
+import { elementwiseKernels } from "./elementwise";
+import { matmulKernels } from "./matmul";
+import { normalizationKernels } from "./normalization";
+import { poolingKernels } from "./pooling";
+import { reductionKernels } from "./reductions";
+import { shapeKernels } from "./shape";
+
+export { registerCpuFallbacks } from "./cpu-fallback";
+
+export const torchKernels: readonly tf.KernelConfig[] = [
+  ...elementwiseKernels,
+  ...convolutionKernels,
+  ...poolingKernels,
+  ...matmulKernels,
+  ...normalizationKernels,
+  ...reductionKernels,
+  ...shapeKernels,
+  ...creationKernels,
+];

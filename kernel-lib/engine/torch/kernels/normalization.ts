@@ -1,0 +1,63 @@
+/** Batch normalization (inference form, as TF.js defines the kernel) and softmax. */
+import * as tf from "@tensorflow/tfjs";
+import { aten } from "../aten";
+import { TensorHandle } from "../native-addon";
+import { TorchBackend } from "../backend";
+import { nchwAsNhwc, nhwcAsNchw } from "./layout";
+import { input, sizeOf, torchKernel } from "./torch-kernel";
+
+/** A per-channel parameter: numel C and every axis but the last of size 1 ([C], [1,1,1,C]...). */
+function isPerChannel(info: tf.TensorInfo | undefined, channels: number): boolean {
+  if (!info) return true;
+  return sizeOf(info.shape) === channels && (info.shape.length === 0 ? channels === 1 : info.shape[info.shape.length - 1] === channels);
+}
+
+function flatChannels(backend: TorchBackend, info: tf.TensorInfo | undefined): TensorHandle | null {
+  return info ? aten("reshape").tensor(backend.handleOf(info), [-1]) : null;
+}
+
+/** (x - mean) * rsqrt(variance + eps) * scale + offset with TF.js broadcasting, for unusual shapes. */
+function broadcastBatchNorm(backend: TorchBackend, x: tf.TensorInfo, mean: tf.TensorInfo, variance: tf.TensorInfo, offset: tf.TensorInfo | undefined, scale: tf.TensorInfo | undefined, epsilon: number): TensorHandle {
+  const shifted = aten("add", "Scalar").tensor(backend.handleOf(variance), epsilon);
+  let factor = aten("rsqrt").tensor(shifted);
+  backend.free(shifted);
+  if (scale) {
+    const scaled = aten("mul", "Tensor").tensor(factor, backend.handleOf(scale));
+    backend.free(factor);
+    factor = scaled;
+  }
+  const centered = aten("sub", "Tensor").tensor(backend.handleOf(x), backend.handleOf(mean));
+  let result = aten("mul", "Tensor").tensor(centered, factor);
+  backend.free(centered, factor);
+  if (offset) {
+    const withOffset = aten("add", "Tensor").tensor(result, backend.handleOf(offset));
+    backend.free(result);
+    result = withOffset;
+  }
+  return result;
+}
+
+export const normalizationKernels: tf.KernelConfig[] = [
+  torchKernel("FusedBatchNorm", (inputs, backend, attrs: tf.FusedBatchNormAttrs) => {
+    const x = input(inputs, "x", "FusedBatchNorm");
+    const mean = input(inputs, "mean", "FusedBatchNorm");
+    const variance = input(inputs, "variance", "FusedBatchNorm");
+    const { offset, scale } = inputs;
+    const channels = x.shape[x.shape.length - 1];
+    const params = [mean, variance, offset, scale];
+    const outShape = params.reduce<number[]>((shape, info) => (info ? tf.broadcast_util.assertAndGetBroadcastShape(shape, info.shape) : shape), x.shape);
+    const fastPath = (x.shape.length === 4 || x.shape.length === 2) && params.every((info) => isPerChannel(info, channels)) && outShape.length === x.shape.length;
+    if (!fastPath) return backend.output(broadcastBatchNorm(backend, x, mean, variance, offset, scale, attrs.varianceEpsilon), outShape, "float32");
+    const [meanFlat, varianceFlat, offsetFlat, scaleFlat] = params.map((info) => flatChannels(backend, info));
+    const channelsFirst = x.shape.length === 4 ? nhwcAsNchw(backend.handleOf(x)) : aten("alias").tensor(backend.handleOf(x));
+    const normalized = aten("batch_norm").tensor(channelsFirst, scaleFlat, offsetFlat, meanFlat, varianceFlat, false, 0.1, attrs.varianceEpsilon, true);
+    const result = x.shape.length === 4 ? nchwAsNhwc(normalized) : aten("alias").tensor(normalized);
+    backend.free(channelsFirst, normalized, ...[meanFlat, varianceFlat, offsetFlat, scaleFlat].filter((handle): handle is TensorHandle => handle !== null));
+    return backend.output(result, [...x.shape], "float32");
+  }),
+
+  torchKernel("Softmax", (inputs, backend, attrs: tf.SoftmaxAttrs) => {
+    const logits = input(inputs, "logits", "Softmax");
+    return backend.output(aten("softmax", "int").tensor(backend.handleOf(logits), attrs.dim, null), [...logits.shape], "float32");
+  }),
+];
