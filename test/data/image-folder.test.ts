@@ -204,3 +204,46 @@ test("non-image and truncated JPEG: an error naming the file and the fix, or ski
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("fused decode (libvips crops/resizes) draws the same boxes and stays within 1/255 of the JavaScript path", async () => {
+  const { Compose, RandomResizedCrop, Resize, CenterCrop, ToTensor } = await import("../../kernel-lib/data/transforms");
+  const { Generator } = await import("../../kernel-lib/data/generator");
+  const trainRoot = path.join(HYMENOPTERA, "train");
+  for (const transform of [new Compose([new RandomResizedCrop(96), new ToTensor()]), new Compose([new Resize(80), new CenterCrop(64), new ToTensor()])]) {
+    const fused = new ImageFolder(trainRoot, { transform });
+    const exact = new ImageFolder(trainRoot, { transform, fusedDecode: false });
+    let total = 0;
+    let count = 0;
+    for (const index of [0, 7, 50, 130, 200, 243]) {
+      const [a] = await fused.getItem(index, new Generator(index));
+      const [b] = await exact.getItem(index, new Generator(index));
+      assert.deepEqual(a.shape, b.shape);
+      let sum = 0;
+      for (let i = 0; i < a.data.length; i++) sum += Math.abs(a.data[i] - b.data[i]);
+      // A different crop box would differ by far more than this.
+      assert.ok(sum / a.data.length < 2 / 255, `image ${index}: mean |diff| ${((sum / a.data.length) * 255).toFixed(2)}/255`);
+      total += sum;
+      count += a.data.length;
+    }
+    assert.ok(total / count < 1 / 255, `overall mean |diff| ${((total / count) * 255).toFixed(2)}/255`);
+  }
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fused-bad-"));
+  try {
+    await writeJpeg(path.join(dir, "c", "ok.jpg"));
+    const full = fs.readFileSync(path.join(dir, "c", "ok.jpg"));
+    fs.writeFileSync(path.join(dir, "c", "truncated.jpg"), full.subarray(0, Math.floor(full.length / 2)));
+    const folder = new ImageFolder(dir, { transform: new Compose([new RandomResizedCrop(8), new ToTensor()]) });
+    await assert.rejects(folder.getItem(1), /Cannot decode image .*truncated\.jpg.*onError: "skip"/);
+    const lenient = new ImageFolder(dir, { transform: new Compose([new RandomResizedCrop(8), new ToTensor()]), onError: "skip" });
+    const originalWarn = console.warn;
+    console.warn = () => undefined;
+    try {
+      await assert.rejects(lenient.getItem(1), SkippedSampleError);
+    } finally {
+      console.warn = originalWarn;
+    }
+    assert.equal(lenient.skipped.length, 1);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

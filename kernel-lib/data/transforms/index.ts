@@ -16,3 +16,4 @@ export { ColorJitter, type ColorJitterOptions } from "./color-jitter";
 export { RandAugment, RAND_AUGMENT_OPS, applyRandAugmentOp, randAugmentMagnitude, type RandAugmentOp, type RandAugmentOptions } from "./rand-augment";
 export { adjustBrightness, adjustContrast, adjustSaturation, adjustHue, adjustSharpness, posterize, solarize, autocontrast, equalize } from "./color";
 export { affine, rotate, warpAffineNearest, inverseAffineMatrix, type InverseAffine } from "./affine";
+export { type DecodeFusable, isDecodeFusable, splitFusable } from "./fused-decode";

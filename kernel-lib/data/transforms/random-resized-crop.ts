@@ -8,6 +8,8 @@ import { Image, requireImage } from "../image";
 import { resizedCrop } from "./resample";
 import { roundHalfEven } from "./python-round";
 import { checkSize, type Size } from "./size";
+import type { DecodePlan } from "../decode-image";
+import type { DecodeFusable } from "./fused-decode";
 import { pickGenerator, type RandomTransformOptions, type Transform } from "./transform";
 
 export interface RandomResizedCropOptions extends RandomTransformOptions {
@@ -23,7 +25,7 @@ export interface CropBox {
   width: number;
 }
 
-export class RandomResizedCrop implements Transform<Image, Image> {
+export class RandomResizedCrop implements Transform<Image, Image>, DecodeFusable {
   readonly size: [number, number];
   readonly scale: readonly [number, number];
   readonly ratio: readonly [number, number];
@@ -67,6 +69,12 @@ export class RandomResizedCrop implements Transform<Image, Image> {
       h = height;
     }
     return { top: Math.floor((height - h) / 2), left: Math.floor((width - w) / 2), height: h, width: w };
+  }
+
+  /** The crop box and output size, for decoders that crop and resize themselves (ImageFolder). */
+  planDecode(height: number, width: number, generator?: Generator): DecodePlan {
+    const box = RandomResizedCrop.getParams(height, width, this.scale, this.ratio, pickGenerator(generator, this.generator));
+    return { extract: box, resize: this.size };
   }
 
   apply(input: Image, generator?: Generator): Image {

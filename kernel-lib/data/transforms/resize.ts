@@ -5,6 +5,8 @@
  */
 import { Image, requireImage } from "../image";
 import { resizedCrop } from "./resample";
+import type { DecodePlan } from "../decode-image";
+import type { DecodeFusable } from "./fused-decode";
 import type { Transform } from "./transform";
 
 export interface ResizeOptions {
@@ -33,7 +35,7 @@ export function resize(image: Image, size: number | readonly [number, number], m
   return resizedCrop(image, 0, 0, image.height, image.width, height, width);
 }
 
-export class Resize implements Transform<Image, Image> {
+export class Resize implements Transform<Image, Image>, DecodeFusable {
   readonly size: number | readonly [number, number];
   readonly maxSize: number | undefined;
 
@@ -43,6 +45,11 @@ export class Resize implements Transform<Image, Image> {
     if (typeof size !== "number" && options.maxSize !== undefined) throw new Error("Resize: maxSize only applies when size is a single int");
     this.size = size;
     this.maxSize = options.maxSize;
+  }
+
+  planDecode(height: number, width: number): DecodePlan {
+    const [outHeight, outWidth] = resizedOutputSize(height, width, this.size, this.maxSize);
+    return outHeight === height && outWidth === width ? {} : { resize: [outHeight, outWidth] };
   }
 
   apply(input: Image): Image {
