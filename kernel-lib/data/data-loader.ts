@@ -197,3 +197,12 @@ function checkCollatable(view: unknown, position: number, viewIndex: number): vo
     throw new Error(`DataLoader: samples are uint8 images; end the transform with ToTensor() (and Normalize) so batches are float32`);
   }
 }
+
+/**
+ * Names the parts of a multi-view batch: `const { views: [weak, strong], labels } = splitViews(batch)`
+ * (destructuring the tuple directly types every element as Tensor4D | Tensor1D).
+ */
+export function splitViews(batch: readonly tf.Tensor[]): { views: tf.Tensor4D[]; labels: tf.Tensor1D } {
+  if (batch.length < 2) throw new Error(`splitViews: a batch has at least [images, labels], got ${batch.length} tensors`);
+  return { views: batch.slice(0, -1) as tf.Tensor4D[], labels: batch[batch.length - 1] as tf.Tensor1D };
+}

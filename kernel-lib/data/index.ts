@@ -6,7 +6,7 @@ export { type Dataset, type LabeledDataset, SkippedSampleError } from "./dataset
 export { ImageFolder, IMG_EXTENSIONS, type ImageFolderOptions, type OnImageError, type SkippedFile } from "./image-folder";
 export { Subset } from "./subset";
 export { randomSplit, labeledUnlabeledSplit, type LabeledUnlabeledSplit } from "./splits";
-export { DataLoader, type DataLoaderOptions, type BatchOf, type SampleInput } from "./data-loader";
+export { DataLoader, splitViews, type DataLoaderOptions, type BatchOf, type SampleInput } from "./data-loader";
 export * from "./transforms";
 export { CIFAR10, CIFAR10Dataset, CIFAR10_URL, CIFAR10_MD5, readCifarBinary, type CIFAR10Options } from "./cifar10";
 export { extractTar, type ExtractOptions } from "./tar";

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { DataLoader } from "../../kernel-lib/data/data-loader";
+import { DataLoader, splitViews } from "../../kernel-lib/data/data-loader";
 import { SkippedSampleError, type LabeledDataset } from "../../kernel-lib/data/dataset";
 import { Generator } from "../../kernel-lib/data/generator";
 import { Image } from "../../kernel-lib/data/image";
@@ -125,7 +125,11 @@ test("a MultiView transform yields [view1, view2, labels]", async () => {
   let batches = 0;
   for await (const batch of loader) {
     assert.equal(batch.length, 3);
-    const [view1, view2, labels] = batch as [tf.Tensor4D, tf.Tensor4D, tf.Tensor1D];
+    const {
+      views: [view1, view2],
+      labels,
+    } = splitViews(batch);
+    assert.notDeepEqual(Array.from(view1.dataSync()), Array.from(view2.dataSync()), "two independent augmentations");
     assert.deepEqual(view1.shape, [3, 4, 4, 3]);
     assert.deepEqual(view2.shape, [3, 4, 4, 3]);
     assert.equal(labels.dtype, "int32");
