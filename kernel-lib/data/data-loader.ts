@@ -152,6 +152,22 @@ export class DataLoader<X extends SampleInput = Image> implements AsyncIterable<
     }
   }
 
+  /**
+   * Runs `step` on every batch of one epoch and disposes each batch after its step resolves (keep a
+   * tensor beyond the step with `tf.keep`/`clone`). tslab cannot run a top-level `for await`, so in
+   * notebooks write `await loader.forEach(async ([images, labels], i) => { ... })`.
+   */
+  async forEach(step: (batch: BatchOf<X>, batchIndex: number) => void | Promise<void>): Promise<void> {
+    let batchIndex = 0;
+    for await (const batch of this) {
+      try {
+        await step(batch, batchIndex++);
+      } finally {
+        tf.dispose(batch as tf.Tensor[]);
+      }
+    }
+  }
+
   toString(): string {
     return `DataLoader(${this.dataset.length} items, batchSize=${this.batchSize}, shuffle=${this.shuffle}, dropLast=${this.dropLast}, ${this.length} batches)`;
   }

@@ -162,3 +162,22 @@ test("uint8 samples and mixed sizes get errors with the fix", async () => {
   assert.deepEqual((await collect(new DataLoader(withToTensor, { batchSize: 4 }))).shapes, [[4, 4, 4, 3]]);
   assert.throws(() => new DataLoader(new SyntheticDataset(4), { batchSize: 0 }), /batchSize must be a positive integer/);
 });
+
+test("forEach runs a step per batch and disposes every batch, also when a step throws", async () => {
+  const loader = new DataLoader(new SyntheticDataset(10), { batchSize: 3 });
+  const before = tf.memory().numTensors;
+  const sizes: number[] = [];
+  await loader.forEach(async ([images], index) => {
+    sizes.push(images.shape[0]);
+    assert.equal(index, sizes.length - 1);
+  });
+  assert.deepEqual(sizes, [3, 3, 3, 1]);
+  assert.equal(tf.memory().numTensors, before);
+  await assert.rejects(
+    loader.forEach((_, index) => {
+      if (index === 1) throw new Error("step failed");
+    }),
+    /step failed/,
+  );
+  assert.equal(tf.memory().numTensors, before);
+});
