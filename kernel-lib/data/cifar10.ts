@@ -14,7 +14,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkIndex, type LabeledDataset } from "./dataset";
 import { decodeImage } from "./decode-image";
-import { downloadUrl, type DownloadProgress } from "./download";
+import { downloadUrl, type DownloadOptions, type DownloadProgress } from "./download";
 import type { Generator } from "./generator";
 import { Image } from "./image";
 import { ImageFolder } from "./image-folder";
@@ -44,6 +44,8 @@ export interface CIFAR10Options<T> {
   url?: string;
   md5?: string;
   onProgress?: (progress: DownloadProgress) => void;
+  /** Retry tuning for flaky connections. */
+  downloadOptions?: Pick<DownloadOptions, "retries" | "retryDelayMs" | "idleTimeoutMs">;
 }
 
 /** The loaded split; create it with `await CIFAR10({ root, train, download })`. */
@@ -242,6 +244,7 @@ export async function CIFAR10<T = Image>(options: CIFAR10Options<T>): Promise<CI
       md5: options.md5 ?? CIFAR10_MD5,
       expectedBytes: options.url === undefined ? CIFAR10_ARCHIVE_BYTES : undefined,
       onProgress: options.onProgress,
+      ...options.downloadOptions,
     });
   }
   if (archive !== undefined) {

@@ -30,6 +30,8 @@ export interface DownloadOptions {
   maxRedirects?: number;
   /** A connection silent for this long counts as dropped (default 60 s). */
   idleTimeoutMs?: number;
+  /** Wait before retry n is n times this (default 1000 ms), so a briefly unreachable server can recover. */
+  retryDelayMs?: number;
 }
 
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
@@ -164,6 +166,7 @@ export async function downloadUrl(url: string, destination: string, options: Dow
   const retries = options.retries ?? 5;
   const maxRedirects = options.maxRedirects ?? 10;
   const idleTimeoutMs = options.idleTimeoutMs ?? 60_000;
+  const retryDelayMs = options.retryDelayMs ?? 1000;
   const expected: ExpectedContent = { md5: options.md5, sha256: options.sha256, expectedBytes: options.expectedBytes };
 
   if (fs.existsSync(destination)) {
@@ -177,6 +180,7 @@ export async function downloadUrl(url: string, destination: string, options: Dow
   let totalBytes = options.expectedBytes;
   let lastFailure: Error | null = null;
   for (let attempt = 0; attempt <= retries; attempt++) {
+    if (attempt > 0 && retryDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, retryDelayMs * attempt));
     let have = await fileSize(partPath);
     if (totalBytes !== undefined && have > totalBytes) {
       await removeIfPresent(partPath);

@@ -92,7 +92,7 @@ test("download: fetched from a local server, md5-checked, extracted safely, then
   server.routes.set("/cifar-10-binary.tar.gz", { body, dropAfterBytes: 1000 });
   const root = path.join(work, "downloaded");
   const url = `${server.baseUrl}/cifar-10-binary.tar.gz`;
-  const train = await CIFAR10({ root, train: true, download: true, url, md5 });
+  const train = await CIFAR10({ root, train: true, download: true, url, md5, downloadOptions: { retryDelayMs: 0 } });
   assert.equal(train.length, 100);
   const reference = fs.readFileSync(path.join(SUBSET, "data_batch_1.bin"));
   assert.equal(train.data[5 * 3072 + 1], officialPixel(reference, 5, 0, 0, 1));

@@ -58,7 +58,7 @@ test("plain download writes the verified file and reports progress; a second cal
 test("a dropped connection is resumed with a Range request and gives the exact bytes", async () => {
   server.routes.set("/flaky.bin", { body, dropAfterBytes: 50_000, dropTimes: 2 });
   const destination = path.join(workDir, "flaky.bin");
-  await downloadUrl(`${server.baseUrl}/flaky.bin`, destination, { sha256: bodySha256 });
+  await downloadUrl(`${server.baseUrl}/flaky.bin`, destination, { sha256: bodySha256, retryDelayMs: 5 });
   assert.ok(fs.readFileSync(destination).equals(body));
   const ranges = requestsFor("/flaky.bin").map((r) => r.range);
   assert.equal(ranges.length, 3);
@@ -119,7 +119,7 @@ test("a damaged file already at the destination is replaced, not used", async ()
 test("a download that keeps getting truncated fails after the retries and is never renamed into place", async () => {
   server.routes.set("/truncated.bin", { body, dropAfterBytes: 10, dropTimes: 100 });
   const destination = path.join(workDir, "truncated.bin");
-  await assert.rejects(downloadUrl(`${server.baseUrl}/truncated.bin`, destination, { retries: 2 }), /after 3 attempts/);
+  await assert.rejects(downloadUrl(`${server.baseUrl}/truncated.bin`, destination, { retries: 2, retryDelayMs: 0 }), /after 3 attempts/);
   assert.ok(!fs.existsSync(destination));
   assert.equal(fs.statSync(`${destination}.part`).size, 30, "the verified-so-far prefix is kept for resuming");
 });
@@ -127,7 +127,7 @@ test("a download that keeps getting truncated fails after the retries and is nev
 test("a truncated download without a checksum is still caught by expectedBytes", async () => {
   server.routes.set("/short.bin", { body: body.subarray(0, 500) });
   const destination = path.join(workDir, "short.bin");
-  await assert.rejects(downloadUrl(`${server.baseUrl}/short.bin`, destination, { expectedBytes: body.length, retries: 1 }), /short\.bin/);
+  await assert.rejects(downloadUrl(`${server.baseUrl}/short.bin`, destination, { expectedBytes: body.length, retries: 1, retryDelayMs: 0 }), /short\.bin/);
   assert.ok(!fs.existsSync(destination));
 });
 
