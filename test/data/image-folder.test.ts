@@ -247,3 +247,32 @@ test("fused decode (libvips crops/resizes) draws the same boxes and stays within
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("fused decode crops in upright coordinates for EXIF-rotated files", async () => {
+  const { Compose, RandomResizedCrop, ToTensor } = await import("../../kernel-lib/data/transforms");
+  const { Generator } = await import("../../kernel-lib/data/generator");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "fused-exif-"));
+  try {
+    const [width, height] = [120, 80];
+    const pixels = Buffer.alloc(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) pixels.set([x * 2, y * 3, (x * y) % 256], (y * width + x) * 3);
+    }
+    fs.mkdirSync(path.join(dir, "c"));
+    for (const orientation of [1, 3, 6, 8]) {
+      await sharp(pixels, { raw: { width, height, channels: 3 } }).png().withMetadata({ orientation }).toFile(path.join(dir, "c", `o${orientation}.png`));
+    }
+    const transform = new Compose([new RandomResizedCrop(32, { scale: [0.2, 0.5] }), new ToTensor()]);
+    const fused = new ImageFolder(dir, { transform });
+    const exact = new ImageFolder(dir, { transform, fusedDecode: false });
+    for (let i = 0; i < fused.length; i++) {
+      const [a] = await fused.getItem(i, new Generator(i));
+      const [b] = await exact.getItem(i, new Generator(i));
+      let sum = 0;
+      for (let k = 0; k < a.data.length; k++) sum += Math.abs(a.data[k] - b.data[k]);
+      assert.ok(sum / a.data.length < 1 / 255, `${fused.samples[i][0]}: mean |diff| ${((sum / a.data.length) * 255).toFixed(2)}/255`);
+    }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
