@@ -62,3 +62,31 @@ test("RandAugment applies numOps ops from all 14, is seeded, and needs uint8 inp
   assert.throws(() => new RandAugment({ magnitude: 31 }), /magnitude must be an integer bin in 0..30/);
   assert.throws(() => applyRandAugmentOp(image, "Blur" as "Identity", 1), /unknown operation "Blur"/);
 });
+
+test("RandomErasing fills a box of the drawn size with the value, only on float32 images", async () => {
+  const { RandomErasing } = await import("../../kernel-lib/data/transforms");
+  const image = new ToTensor().apply(noise(40, 50));
+  const erasing = new RandomErasing({ p: 1, value: [0.25, 0.5, 0.75] });
+  const box = RandomErasing.getParams(40, 50, erasing.scale, erasing.ratio, (() => { const g = new Generator(8); g.random(); return g; })())!;
+  const out = erasing.apply(image, new Generator(8));
+  let erased = 0;
+  for (let y = 0; y < 40; y++) {
+    for (let x = 0; x < 50; x++) {
+      const inside = y >= box.top && y < box.top + box.height && x >= box.left && x < box.left + box.width;
+      const o = (y * 50 + x) * 3;
+      if (inside) {
+        assert.deepEqual(Array.from(out.data.subarray(o, o + 3)), [0.25, 0.5, 0.75]);
+        erased++;
+      } else {
+        assert.deepEqual(Array.from(out.data.subarray(o, o + 3)), Array.from(image.data.subarray(o, o + 3)));
+      }
+    }
+  }
+  const fraction = erased / (40 * 50);
+  assert.ok(fraction >= 0.015 && fraction <= 0.35, `erased fraction ${fraction}`);
+  assert.equal(new RandomErasing({ p: 0 }).apply(image, new Generator(1)), image);
+  assert.equal(RandomErasing.getParams(4, 4, [0.9, 1], [1, 1], new Generator(1)), null, "a box as large as the image never fits: unchanged");
+  assert.throws(() => new RandomErasing().apply(noise()), /put it after ToTensor\(\)/);
+  const noisy = new RandomErasing({ p: 1, value: "random" }).apply(image, new Generator(3));
+  assert.ok(noisy.data.some((v) => v < 0), "normal noise reaches negative values");
+});

@@ -17,3 +17,4 @@ export { RandAugment, RAND_AUGMENT_OPS, applyRandAugmentOp, randAugmentMagnitude
 export { adjustBrightness, adjustContrast, adjustSaturation, adjustHue, adjustSharpness, posterize, solarize, autocontrast, equalize } from "./color";
 export { affine, rotate, warpAffineNearest, inverseAffineMatrix, type InverseAffine } from "./affine";
 export { type DecodeFusable, isDecodeFusable, splitFusable } from "./fused-decode";
+export { RandomErasing, type RandomErasingOptions, type ErasingBox } from "./random-erasing";
