@@ -2,13 +2,18 @@
  * Conv2D and its two backprops with PyTorch's symmetric padding. TF.js's asymmetric 'same' padding
  * (stride 2) is done by padding the input explicitly and convolving with zero padding, which gives the
  * same numbers as TF.js.
+ *
+ * Input rows/columns that no filter window reaches (e.g. the last row of an even-sized input under a 1x1
+ * stride-2 conv, ResNet's downsample) are cropped away first: libtorch 1.13's oneDNN channels_last
+ * backward corrupts the heap on such inputs with small channel counts (reproduced in plain PyTorch:
+ * "free(): invalid next size"). Cropping cannot change the result, since those values are never read.
  */
 import * as tf from "@tensorflow/tfjs";
 import { aten } from "../aten";
 import { atenMemoryFormat, atenScalarType, TensorHandle } from "../native-addon";
 import { TorchBackend } from "../backend";
 import { applyActivation, isSupportedActivation } from "./activation";
-import { hwioAsOihw, nchwAsNhwc, nhwcAsNchw, oihwAsHwio } from "./layout";
+import { hwioAsOihw, nchwAsNhwc, nhwcAsChannelsLast, oihwAsHwio } from "./layout";
 import { input, runOnCpu, torchKernel } from "./torch-kernel";
 
 const convolution = aten("convolution");
@@ -17,45 +22,77 @@ const constantPad = aten("constant_pad_nd");
 const emptyWithFormat = aten("empty", "memory_format");
 const narrow = aten("narrow");
 
-interface PaddingPlan {
-  /** ATen's symmetric padding [top, left] (zero when the input was padded explicitly). */
+interface ConvGeometry {
+  stride: [number, number];
+  dilation: [number, number];
+  /** ATen's symmetric padding [top, left] (zero when the input is padded explicitly). */
   padding: [number, number];
-  /** [top, bottom, left, right] applied explicitly, or undefined when symmetric. */
+  /** [top, bottom, left, right] applied explicitly, or undefined when ATen pads symmetrically. */
   explicit: [number, number, number, number] | undefined;
+  /** Input rows/columns any filter window reads; the rest are cropped. */
+  usedHeight: number;
+  usedWidth: number;
+  inHeight: number;
+  inWidth: number;
 }
 
-function planPadding(padInfo: tf.backend_util.PadInfo): PaddingPlan {
-  const { top, bottom, left, right } = padInfo;
-  if (top === bottom && left === right) return { padding: [top, left], explicit: undefined };
-  return { padding: [0, 0], explicit: [top, bottom, left, right] };
+function planGeometry(info: tf.backend_util.Conv2DInfo): ConvGeometry {
+  const { top, bottom, left, right } = info.padInfo;
+  const reach = (outSize: number, stride: number, effectiveFilter: number): number => (outSize - 1) * stride + effectiveFilter;
+  // Rows beyond the last window: taken from the bottom padding first, then from the input itself.
+  const unusedRows = Math.max(0, info.inHeight + top + bottom - reach(info.outHeight, info.strideHeight, info.effectiveFilterHeight) - bottom);
+  const unusedColumns = Math.max(0, info.inWidth + left + right - reach(info.outWidth, info.strideWidth, info.effectiveFilterWidth) - right);
+  const symmetric = top === bottom && left === right;
+  return {
+    stride: [info.strideHeight, info.strideWidth],
+    dilation: [info.dilationHeight, info.dilationWidth],
+    padding: symmetric ? [top, left] : [0, 0],
+    explicit: symmetric ? undefined : [top, bottom, left, right],
+    usedHeight: info.inHeight - unusedRows,
+    usedWidth: info.inWidth - unusedColumns,
+    inHeight: info.inHeight,
+    inWidth: info.inWidth,
+  };
 }
 
-/** NCHW input padded per the plan (a new handle either way, so callers free it uniformly). */
-function padNchw(backend: TorchBackend, nchw: TensorHandle, plan: PaddingPlan): TensorHandle {
-  if (!plan.explicit) return aten("alias").tensor(nchw);
-  const [top, bottom, left, right] = plan.explicit;
-  return constantPad.tensor(nchw, [left, right, top, bottom], 0);
+/** NHWC input as the channels_last NCHW tensor ATen convolves: cropped and explicitly padded as planned. */
+function convInput(backend: TorchBackend, x: tf.TensorInfo, geometry: ConvGeometry): TensorHandle {
+  let handle = backend.handleOf(x);
+  const cropped = geometry.usedHeight < geometry.inHeight || geometry.usedWidth < geometry.inWidth;
+  if (cropped) {
+    const rows = narrow.tensor(handle, 1, 0, geometry.usedHeight);
+    handle = narrow.tensor(rows, 2, 0, geometry.usedWidth);
+    backend.free(rows);
+  }
+  let nchw = nhwcAsChannelsLast(handle);
+  if (cropped) backend.free(handle);
+  if (geometry.explicit) {
+    const [top, bottom, left, right] = geometry.explicit;
+    const padded = constantPad.tensor(nchw, [left, right, top, bottom], 0);
+    backend.free(nchw);
+    nchw = padded;
+  }
+  return nchw;
+}
+
+function paddedInputShape(geometry: ConvGeometry, batch: number, channels: number): number[] {
+  const [top, bottom, left, right] = geometry.explicit ?? [0, 0, 0, 0];
+  return [batch, channels, geometry.usedHeight + top + bottom, geometry.usedWidth + left + right];
 }
 
 function emptyChannelsLast(backend: TorchBackend, shape: number[]): TensorHandle {
   return emptyWithFormat.tensor(shape, atenScalarType.float32, null, backend.device, null, atenMemoryFormat.channelsLast);
 }
 
-function pair(value: number | [number, number]): [number, number] {
-  return typeof value === "number" ? [value, value] : value;
-}
-
 function forwardConv(backend: TorchBackend, x: tf.TensorInfo, filter: tf.TensorInfo, attrs: tf.Conv2DAttrs, bias: tf.TensorInfo | undefined): { handle: TensorHandle; shape: number[] } {
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
     attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false, "channelsLast");
-  const plan = planPadding(info.padInfo);
-  const nchw = nhwcAsNchw(backend.handleOf(x));
-  const padded = padNchw(backend, nchw, plan);
+  const geometry = planGeometry(info);
+  const nchw = convInput(backend, x, geometry);
   const weight = hwioAsOihw(backend.handleOf(filter));
-  const out = convolution.tensor(padded, weight, bias ? backend.handleOf(bias) : null, [info.strideHeight, info.strideWidth], plan.padding,
-    [info.dilationHeight, info.dilationWidth], false, [0, 0], 1);
+  const out = convolution.tensor(nchw, weight, bias ? backend.handleOf(bias) : null, geometry.stride, geometry.padding, geometry.dilation, false, [0, 0], 1);
   const nhwc = nchwAsNhwc(out);
-  backend.free(nchw, padded, weight, out);
+  backend.free(nchw, weight, out);
   return { handle: nhwc, shape: info.outShape };
 }
 
@@ -86,23 +123,30 @@ export const convolutionKernels: tf.KernelConfig[] = [
     const [batch, height, width, channels] = attrs.inputShape;
     const info = tf.backend_util.computeConv2DInfo(attrs.inputShape, filter.shape as [number, number, number, number], attrs.strides, 1,
       attrs.pad, attrs.dimRoundingMode, false, "channelsLast");
-    const plan = planPadding(info.padInfo);
-    const [top, bottom, left, right] = plan.explicit ?? [0, 0, 0, 0];
+    const geometry = planGeometry(info);
     // ATen needs the input only for its shape and layout: an uninitialised channels_last stand-in.
-    const inputStandIn = emptyChannelsLast(backend, [batch, channels, height + top + bottom, width + left + right]);
-    const dyNchw = nhwcAsNchw(backend.handleOf(dy));
+    const inputStandIn = emptyChannelsLast(backend, paddedInputShape(geometry, batch, channels));
+    const dyNchw = nhwcAsChannelsLast(backend.handleOf(dy));
     const weight = hwioAsOihw(backend.handleOf(filter));
-    const [gradInput] = convolutionBackward.call([dyNchw, inputStandIn, weight, null, [info.strideHeight, info.strideWidth], plan.padding,
-      [1, 1], false, [0, 0], 1, [true, false, false]]) as TensorHandle[];
+    const [gradInput] = convolutionBackward.call([dyNchw, inputStandIn, weight, null, geometry.stride, geometry.padding,
+      geometry.dilation, false, [0, 0], 1, [true, false, false]]) as TensorHandle[];
     backend.free(inputStandIn, dyNchw, weight);
-    let unpadded = gradInput;
-    if (plan.explicit) {
-      const rows = narrow.tensor(gradInput, 2, top, height);
-      unpadded = narrow.tensor(rows, 3, left, width);
-      backend.free(rows, gradInput);
+    let grad = gradInput;
+    if (geometry.explicit) {
+      const [top, , left] = geometry.explicit;
+      const rows = narrow.tensor(grad, 2, top, geometry.usedHeight);
+      const unpadded = narrow.tensor(rows, 3, left, geometry.usedWidth);
+      backend.free(rows, grad);
+      grad = unpadded;
     }
-    const nhwc = nchwAsNhwc(unpadded);
-    backend.free(unpadded);
+    if (geometry.usedHeight < height || geometry.usedWidth < width) {
+      // Cropped rows/columns were never read: their gradient is zero.
+      const restored = constantPad.tensor(grad, [0, width - geometry.usedWidth, 0, height - geometry.usedHeight], 0);
+      backend.free(grad);
+      grad = restored;
+    }
+    const nhwc = nchwAsNhwc(grad);
+    backend.free(grad);
     return backend.output(nhwc, [...attrs.inputShape], "float32");
   }),
 
@@ -113,15 +157,14 @@ export const convolutionKernels: tf.KernelConfig[] = [
     const [filterHeight, filterWidth, inChannels, outChannels] = attrs.filterShape;
     const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], attrs.filterShape, attrs.strides, 1,
       attrs.pad, attrs.dimRoundingMode, false, "channelsLast");
-    const plan = planPadding(info.padInfo);
-    const nchw = nhwcAsNchw(backend.handleOf(x));
-    const padded = padNchw(backend, nchw, plan);
+    const geometry = planGeometry(info);
+    const nchw = convInput(backend, x, geometry);
     const weightStandIn = emptyChannelsLast(backend, [outChannels, inChannels, filterHeight, filterWidth]);
-    const dyNchw = nhwcAsNchw(backend.handleOf(dy));
-    const [, gradWeight] = convolutionBackward.call([dyNchw, padded, weightStandIn, null, pair(attrs.strides), plan.padding,
-      [1, 1], false, [0, 0], 1, [false, true, false]]) as TensorHandle[];
+    const dyNchw = nhwcAsChannelsLast(backend.handleOf(dy));
+    const [, gradWeight] = convolutionBackward.call([dyNchw, nchw, weightStandIn, null, geometry.stride, geometry.padding,
+      geometry.dilation, false, [0, 0], 1, [false, true, false]]) as TensorHandle[];
     const hwio = oihwAsHwio(gradWeight);
-    backend.free(nchw, padded, weightStandIn, dyNchw, gradWeight);
+    backend.free(nchw, weightStandIn, dyNchw, gradWeight);
     return backend.output(hwio, [...attrs.filterShape], "float32");
   }),
 ];

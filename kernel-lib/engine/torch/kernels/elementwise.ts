@@ -74,7 +74,13 @@ export const elementwiseKernels: tf.KernelConfig[] = [
     }
     return backend.output(handle, binaryShape(a, b), a.dtype);
   }),
-  simpleBinary("FloorDiv", "floor_divide", ""),
+  // TF.js's FloorDiv always yields int32, even for float inputs.
+  binaryKernel("FloorDiv", (backend, a, b) => {
+    const quotient = aten("div", "Tensor_mode").tensor(a, b, "floor");
+    const asInt = castHandle(quotient, "int32");
+    backend.free(quotient);
+    return asInt;
+  }, "int32"),
   simpleBinary("Maximum", "maximum", ""),
   simpleBinary("Minimum", "minimum", ""),
   simpleBinary("Mod", "remainder", "Tensor"),

@@ -3,12 +3,26 @@
  * PyTorch's channels_last layout, so oneDNN convolutions and pools run without layout copies.
  */
 import { aten } from "../aten";
-import { TensorHandle } from "../native-addon";
+import { addon, atenMemoryFormat, TensorHandle } from "../native-addon";
 
 const permute = aten("permute");
 
 export function nhwcAsNchw(handle: TensorHandle): TensorHandle {
   return permute.tensor(handle, [0, 3, 1, 2]);
+}
+
+const contiguous = aten("contiguous");
+
+/**
+ * NHWC as an NCHW tensor that is channels_last-contiguous: a free view for ordinary NHWC data, a copy
+ * for broadcast views (TF.js's Sum gradient hands convolutions expanded, zero-stride tensors, which
+ * oneDNN's backward kernels do not accept).
+ */
+export function nhwcAsChannelsLast(handle: TensorHandle): TensorHandle {
+  const view = permute.tensor(handle, [0, 3, 1, 2]);
+  const dense = contiguous.tensor(view, atenMemoryFormat.channelsLast);
+  addon().dispose(view);
+  return dense;
 }
 
 export function nchwAsNhwc(handle: TensorHandle): TensorHandle {

@@ -3,6 +3,9 @@
  * picks it as a max, like PyTorch with count_include_pad=False and -inf padding. Asymmetric 'same' pads
  * are applied explicitly for max pooling; average pooling with them takes the cpu fallback, since
  * explicit zeros would be counted.
+ *
+ * AvgPoolGrad here is the true gradient of the padding-excluding average. TF.js's cpu kernel divides by
+ * the full window near the borders instead, so the two differ there (test/engine documents the case).
  */
 import * as tf from "@tensorflow/tfjs";
 import { aten } from "../aten";

@@ -55,7 +55,7 @@ export const shapeKernels: tf.KernelConfig[] = [
     if (info.strides.some((stride) => stride <= 0)) return runOnCpu;
     const sliced = info.isIdentity
       ? aten("alias").tensor(backend.handleOf(x))
-      : sliceView(backend, backend.handleOf(x), x.shape, info.begin, info.finalShapeSparse, info.strides);
+      : sliceView(backend, backend.handleOf(x), x.shape, info.begin, tf.slice_util.computeOutShape(info.begin, info.end, info.strides), info.strides);
     const reshaped = aten("reshape").tensor(sliced, info.finalShape);
     backend.free(sliced);
     return backend.output(reshaped, info.finalShape, x.dtype);
@@ -87,7 +87,7 @@ export const shapeKernels: tf.KernelConfig[] = [
   torchKernel("SplitV", (inputs, backend, attrs: tf.SplitVAttrs) => {
     const x = input(inputs, "x", "SplitV");
     const [axis] = normalizeAxes(attrs.axis, x.shape.length);
-    const sizes = tf.backend_util.prepareSplitSize(x.shape as unknown as tf.Tensor, attrs.numOrSizeSplits, axis);
+    const sizes = tf.backend_util.prepareSplitSize(x as unknown as tf.Tensor, attrs.numOrSizeSplits, axis);
     return aten("split_with_sizes").tensors(backend.handleOf(x), sizes, axis).map((handle, index) => {
       const shape = [...x.shape];
       shape[axis] = sizes[index];
