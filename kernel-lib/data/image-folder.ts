@@ -54,20 +54,26 @@ function byCodePoint(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Every file under `directory`, in torchvision's order: `sorted(os.walk(dir))` sorts the folders by
+ * their full path string (so "a b" comes before "a/sub"), then each folder's files by name.
+ */
 function walkFiles(directory: string): string[] {
-  const found: string[] = [];
-  const entries = fs.readdirSync(directory, { withFileTypes: true }).filter((e) => !isHidden(e.name));
-  entries.sort((a, b) => byCodePoint(a.name, b.name));
-  // os.walk yields a folder's files before descending into its sub-folders.
-  const subfolders: string[] = [];
-  for (const entry of entries) {
-    const full = path.join(directory, entry.name);
-    const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && fs.statSync(full).isDirectory());
-    if (isDirectory) subfolders.push(full);
-    else found.push(full);
-  }
-  for (const sub of subfolders) found.push(...walkFiles(sub));
-  return found;
+  const folders: { folder: string; files: string[] }[] = [];
+  const visit = (folder: string): void => {
+    const files: string[] = [];
+    for (const entry of fs.readdirSync(folder, { withFileTypes: true })) {
+      if (isHidden(entry.name)) continue;
+      const full = path.join(folder, entry.name);
+      const isDirectory = entry.isDirectory() || (entry.isSymbolicLink() && fs.statSync(full).isDirectory());
+      if (isDirectory) visit(full);
+      else files.push(entry.name);
+    }
+    folders.push({ folder, files: files.sort(byCodePoint) });
+  };
+  visit(directory);
+  folders.sort((a, b) => byCodePoint(a.folder, b.folder));
+  return folders.flatMap(({ folder, files }) => files.map((name) => path.join(folder, name)));
 }
 
 export class ImageFolder<T = Image> implements LabeledDataset<T> {

@@ -39,6 +39,10 @@ before(async () => {
   await writeJpeg(path.join(root, "zebra", "A.JPG"));
   await writeJpeg(path.join(root, "zebra", "nested", "deeper", "c.jpeg"));
   await writeJpeg(path.join(root, "zebra", "with space.jpg"));
+  // Python sorts os.walk's folders by full path: "n m" (space) before "n/..." ("/" sorts after " ").
+  await writeJpeg(path.join(root, "zebra", "n m", "e.jpg"));
+  await writeJpeg(path.join(root, "zebra", "n", "sub", "d.jpg"));
+  await writeJpeg(path.join(root, "zebra", "n", "f.jpg"));
   fs.writeFileSync(path.join(root, "zebra", "notes.txt"), "not an image");
   await writeJpeg(path.join(root, "Ant", "1.jpg"));
   await sharp(gradient(), { raw: { width: 12, height: 8, channels: 3 } }).png().toFile(path.join(root, "Ant", "2.PNG"));
@@ -83,7 +87,7 @@ test("hidden entries (.ipynb_checkpoints, dotfiles) are skipped", async () => {
     const folder = new ImageFolder(root);
     assert.deepEqual(folder.classes, ["Ant", "bee", "zebra"]);
     assert.ok(folder.samples.every(([p]) => !p.includes(`${path.sep}.`)), "no hidden file may become a sample");
-    assert.equal(folder.length, 8);
+    assert.equal(folder.length, 11);
   } finally {
     fs.rmSync(path.join(root, ".ipynb_checkpoints"), { recursive: true });
     fs.rmSync(path.join(root, "bee", ".hidden.jpg"));
