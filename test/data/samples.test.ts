@@ -39,3 +39,35 @@ test("the hymenoptera sample is an ImageFolder with 30 + 20 images per class", (
   assert.deepEqual([0, 1].map((c) => val.targets.filter((t) => t === c).length), [20, 20]);
   assert.ok(train.ignoredFiles.some((f) => f.endsWith("imageNotFound.gif")));
 });
+
+test("an epoch over each sample through DataLoader: NHWC float32 batches, int32 labels, no tensor left behind", async () => {
+  const tf = await import("@tensorflow/tfjs");
+  const { DataLoader } = await import("../../kernel-lib/data/data-loader");
+  const { Compose, RandomResizedCrop, RandomHorizontalFlip, RandomCrop, ToTensor, Normalize } = await import("../../kernel-lib/data/transforms");
+  await tf.setBackend("cpu");
+  const before = tf.memory().numTensors;
+  const hymenoptera = new ImageFolder(path.join(DATA, "hymenoptera-sample", "train"), {
+    transform: new Compose([new RandomResizedCrop(64), new RandomHorizontalFlip(), new ToTensor(), new Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])]),
+  });
+  let labelSum = 0;
+  let images = 0;
+  await new DataLoader(hymenoptera, { batchSize: 16, shuffle: true, seed: 0 }).forEach(async ([batch, labels]) => {
+    assert.deepEqual(batch.shape.slice(1), [64, 64, 3]);
+    assert.equal(batch.dtype, "float32");
+    assert.equal(labels.dtype, "int32");
+    labelSum += Array.from(await labels.data()).reduce((a, b) => a + b, 0);
+    images += batch.shape[0];
+  });
+  assert.equal(images, 60);
+  assert.equal(labelSum, 30, "30 bees (label 1) seen once each");
+  const cifar = await CIFAR10({ root: path.join(DATA, "cifar10-sample"), train: true, transform: new Compose([new RandomCrop(32, { padding: 4 }), new ToTensor()]) });
+  const loader = new DataLoader(cifar, { batchSize: 128, shuffle: true, dropLast: true, seed: 1 });
+  let batches = 0;
+  await loader.forEach(([batch]) => {
+    assert.deepEqual(batch.shape, [128, 32, 32, 3]);
+    batches++;
+  });
+  assert.equal(batches, loader.length);
+  assert.equal(loader.length, 3);
+  assert.equal(tf.memory().numTensors, before);
+});
