@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Generator } from "../../kernel-lib/data/generator";
 import { Image } from "../../kernel-lib/data/image";
-import { ColorJitter, RandAugment, RAND_AUGMENT_OPS, ToTensor, adjustBrightness, adjustContrast, adjustHue, adjustSaturation, applyRandAugmentOp } from "../../kernel-lib/data/transforms";
+import { ColorJitter, RandAugment, RAND_AUGMENT_OPS, ToTensor, applyRandAugmentOp, functional as F } from "../../kernel-lib/data/transforms";
 
 function noise(height = 16, width = 16, seed = 1): Image {
   const g = new Generator(seed);
@@ -30,7 +30,7 @@ test("ColorJitter draws factors in torchvision's ranges, in a random order, and 
   // The composition equals the functional ops applied in the drawn order with the drawn factors.
   const { order, factors } = ColorJitter.getParams(jitter.brightness, jitter.contrast, jitter.saturation, jitter.hue, new Generator(3));
   let expected = image;
-  const ops = [adjustBrightness, adjustContrast, adjustSaturation, adjustHue];
+  const ops = [F.adjustBrightness, F.adjustContrast, F.adjustSaturation, F.adjustHue];
   for (const k of order) expected = ops[k](expected, factors[k]!);
   assert.deepEqual(Array.from(jitter.apply(image, new Generator(3)).data), Array.from(expected.data));
 });

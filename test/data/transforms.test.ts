@@ -12,9 +12,8 @@ import {
   RandomResizedCrop,
   Resize,
   ToTensor,
-  resizedCrop,
-  crop,
 } from "../../kernel-lib/data/transforms";
+import { crop, resizedCrop } from "../../kernel-lib/data/transforms/functional";
 import { roundHalfEven } from "../../kernel-lib/data/transforms/python-round";
 import { resizedOutputSize } from "../../kernel-lib/data/transforms/resize";
 
