@@ -80,6 +80,11 @@ function paddedInputShape(geometry: ConvGeometry, batch: number, channels: numbe
   return [batch, channels, geometry.usedHeight + top + bottom, geometry.usedWidth + left + right];
 }
 
+/** libtorch returns placeholder tensors for masked-out convolution_backward results; they need freeing too. */
+function definedHandles(handles: Array<TensorHandle | null>): TensorHandle[] {
+  return handles.filter((handle): handle is TensorHandle => handle !== null);
+}
+
 function emptyChannelsLast(backend: TorchBackend, shape: number[]): TensorHandle {
   return emptyWithFormat.tensor(shape, atenScalarType.float32, null, backend.device, null, atenMemoryFormat.channelsLast);
 }
@@ -128,10 +133,10 @@ export const convolutionKernels: tf.KernelConfig[] = [
     const inputStandIn = emptyChannelsLast(backend, paddedInputShape(geometry, batch, channels));
     const dyNchw = nhwcAsChannelsLast(backend.handleOf(dy));
     const weight = hwioAsOihw(backend.handleOf(filter));
-    const [gradInput] = convolutionBackward.call([dyNchw, inputStandIn, weight, null, geometry.stride, geometry.padding,
-      geometry.dilation, false, [0, 0], 1, [true, false, false]]) as TensorHandle[];
-    backend.free(inputStandIn, dyNchw, weight);
-    let grad = gradInput;
+    const [gradInput, ...unrequested] = convolutionBackward.call([dyNchw, inputStandIn, weight, null, geometry.stride, geometry.padding,
+      geometry.dilation, false, [0, 0], 1, [true, false, false]]) as Array<TensorHandle | null>;
+    backend.free(inputStandIn, dyNchw, weight, ...definedHandles(unrequested));
+    let grad = gradInput as TensorHandle;
     if (geometry.explicit) {
       const [top, , left] = geometry.explicit;
       const rows = narrow.tensor(grad, 2, top, geometry.usedHeight);
@@ -161,10 +166,10 @@ export const convolutionKernels: tf.KernelConfig[] = [
     const nchw = convInput(backend, x, geometry);
     const weightStandIn = emptyChannelsLast(backend, [outChannels, inChannels, filterHeight, filterWidth]);
     const dyNchw = nhwcAsChannelsLast(backend.handleOf(dy));
-    const [, gradWeight] = convolutionBackward.call([dyNchw, nchw, weightStandIn, null, geometry.stride, geometry.padding,
-      geometry.dilation, false, [0, 0], 1, [false, true, false]]) as TensorHandle[];
-    const hwio = oihwAsHwio(gradWeight);
-    backend.free(nchw, weightStandIn, dyNchw, gradWeight);
+    const [unrequestedInput, gradWeight, unrequestedBias] = convolutionBackward.call([dyNchw, nchw, weightStandIn, null, geometry.stride,
+      geometry.padding, geometry.dilation, false, [0, 0], 1, [false, true, false]]) as Array<TensorHandle | null>;
+    const hwio = oihwAsHwio(gradWeight as TensorHandle);
+    backend.free(nchw, weightStandIn, dyNchw, gradWeight as TensorHandle, ...definedHandles([unrequestedInput, unrequestedBias]));
     return backend.output(hwio, [...attrs.filterShape], "float32");
   }),
 ];

@@ -306,19 +306,35 @@ Napi::Value Configure(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// Every entry point goes through this so a C++ exception (a bad handle, an ATen error) becomes a JS
+// exception instead of terminating Node.
+template <Napi::Value (*Body)(const Napi::CallbackInfo&)>
+Napi::Value Guarded(const Napi::CallbackInfo& info) {
+  try {
+    return Body(info);
+  } catch (const Napi::Error&) {
+    throw;
+  } catch (const std::exception& error) {
+    std::string message = error.what();
+    size_t cut = message.find("\nException raised from");
+    if (cut != std::string::npos) message = message.substr(0, cut);
+    throw Napi::Error::New(info.Env(), message);
+  }
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   // glibc returns freed activation buffers to the OS and then page-faults them back in on every step;
   // keeping large blocks mapped removes multi-second first steps (measured by the feasibility probe).
   mallopt(M_MMAP_THRESHOLD, 1 << 30);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
-  exports.Set("op", Napi::Function::New(env, ResolveOperator));
-  exports.Set("call", Napi::Function::New(env, CallOperator));
-  exports.Set("fromBuffer", Napi::Function::New(env, FromBuffer));
-  exports.Set("toBuffer", Napi::Function::New(env, ToBuffer));
-  exports.Set("dispose", Napi::Function::New(env, Dispose));
-  exports.Set("shape", Napi::Function::New(env, Shape));
-  exports.Set("liveCount", Napi::Function::New(env, LiveCount));
-  exports.Set("configure", Napi::Function::New(env, Configure));
+  exports.Set("op", Napi::Function::New(env, Guarded<ResolveOperator>));
+  exports.Set("call", Napi::Function::New(env, Guarded<CallOperator>));
+  exports.Set("fromBuffer", Napi::Function::New(env, Guarded<FromBuffer>));
+  exports.Set("toBuffer", Napi::Function::New(env, Guarded<ToBuffer>));
+  exports.Set("dispose", Napi::Function::New(env, Guarded<Dispose>));
+  exports.Set("shape", Napi::Function::New(env, Guarded<Shape>));
+  exports.Set("liveCount", Napi::Function::New(env, Guarded<LiveCount>));
+  exports.Set("configure", Napi::Function::New(env, Guarded<Configure>));
   return exports;
 }
 
