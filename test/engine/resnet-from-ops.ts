@@ -70,7 +70,7 @@ export class OpsResNet {
   private batchNorm(x: tf.Tensor4D, name: string): tf.Tensor4D {
     const { mean, variance } = tf.moments(x, [0, 1, 2]);
     const parameters: BatchNormParameters = { gamma: this.variable(`${name}.gamma`), beta: this.variable(`${name}.beta`) };
-    return tf.batchNorm(x, mean, variance, parameters.beta, parameters.gamma, 1e-5);
+    return tf.batchNorm(x, mean, variance, parameters.beta, parameters.gamma, 1e-5) as tf.Tensor4D;
   }
 
   forward(images: tf.Tensor4D): tf.Tensor2D {
@@ -82,7 +82,7 @@ export class OpsResNet {
         const stride = stage > 0 && block === 0 ? 2 : 1;
         const main = this.batchNorm(this.conv(tf.relu(this.batchNorm(this.conv(x, `${prefix}.conv1`, stride), `${prefix}.bn1`)), `${prefix}.conv2`, 1), `${prefix}.bn2`);
         const shortcut = stride !== 1 || channels !== width ? this.batchNorm(this.conv(x, `${prefix}.downsample.conv`, stride), `${prefix}.downsample.bn`) : x;
-        x = tf.relu(tf.add(main, shortcut));
+        x = tf.relu(tf.add(main, shortcut)) as tf.Tensor4D;
         channels = width;
       }
     });
