@@ -17,3 +17,14 @@ export {
 export { foldBatchNorm, assertNoBatchNorm } from "./fold-batch-norm";
 export { runInferenceGraph } from "./run-inference-graph";
 export { resnetGraphFromStateDict, type ResNetGraphOptions, type StateDictLike } from "./resnet-graph";
+export { float32ToFloat16Bits, encodeFloat16 } from "./float16";
+export { quantizeWeight, type WeightQuantization, type QuantizedWeight } from "./weight-quantization";
+export { graphToLayersArtifacts, type LayersModelExportOptions } from "./layers-model-export";
+export {
+  writeLayersModelFiles,
+  layersModelFromDirectory,
+  writeAtomically,
+  MODEL_JSON,
+  DEFAULT_SHARD_BYTES,
+  type WrittenModelFiles,
+} from "./model-files";
