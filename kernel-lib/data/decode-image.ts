@@ -68,3 +68,18 @@ export async function decodeImage(filePath: string, plan: DecodePlan = {}): Prom
     throw decodeError(filePath, error);
   }
 }
+
+/**
+ * Applies a decode plan to pixels already in memory (ImageFolder's image cache), with the same
+ * libvips kernel as a fused decode, on sharp's threads.
+ */
+export async function applyDecodePlan(image: Image, plan: DecodePlan): Promise<Image> {
+  if (image.pixelType !== "uint8") throw new Error("applyDecodePlan: expects a decoded uint8 image");
+  if (!plan.extract && !plan.resize) return image;
+  const pixels = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
+  let pipeline = sharp(pixels, { raw: { width: image.width, height: image.height, channels: image.channels as 3 } });
+  if (plan.extract) pipeline = pipeline.extract(plan.extract);
+  if (plan.resize) pipeline = pipeline.resize(plan.resize[1], plan.resize[0], { kernel: "linear", fit: "fill" });
+  const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+  return new Image(new Uint8Array(data.buffer, data.byteOffset, data.length), info.height, info.width, info.channels);
+}

@@ -10,7 +10,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkIndex, SkippedSampleError, type LabeledDataset } from "./dataset";
-import { decodeImage, imageSize, ImageDecodeError } from "./decode-image";
+import { applyDecodePlan, decodeImage, imageSize, ImageDecodeError } from "./decode-image";
 import type { Generator } from "./generator";
 import type { Image } from "./image";
 import { splitFusable } from "./transforms/fused-decode";
@@ -38,6 +38,12 @@ export interface ImageFolderOptions<T> {
    * 1/255 on average of the JavaScript path. Default true; false gives the PIL-exact JavaScript path.
    */
   fusedDecode?: boolean;
+  /**
+   * Keep every decoded image in memory so later epochs skip JPEG decoding (the costly part): true
+   * for up to 2 GiB of pixels, or a byte budget; images beyond it are decoded each time. Suits small
+   * sets such as hymenoptera (train+val ~220 MB). Transforms must not modify their input in place.
+   */
+  cacheImages?: boolean | number;
 }
 
 export interface SkippedFile {
@@ -91,6 +97,8 @@ export class ImageFolder<T = Image> implements LabeledDataset<T> {
   private readonly onError: OnImageError;
   private readonly loader: (filePath: string) => Promise<Image>;
   private readonly fusedDecode: boolean;
+  private readonly imageCache = new Map<number, Image>();
+  private cacheBytesLeft: number;
 
   constructor(root: string, options: ImageFolderOptions<T> = {}) {
     if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
@@ -104,6 +112,9 @@ export class ImageFolder<T = Image> implements LabeledDataset<T> {
     }
     this.loader = options.loader ?? ((filePath: string) => decodeImage(filePath));
     this.fusedDecode = (options.fusedDecode ?? true) && options.loader === undefined;
+    const cacheImages = options.cacheImages ?? false;
+    if (typeof cacheImages === "number" && !(cacheImages >= 0)) throw new Error(`ImageFolder: cacheImages must be true/false or a byte budget >= 0, got ${cacheImages}`);
+    this.cacheBytesLeft = cacheImages === true ? 2 * 1024 ** 3 : cacheImages === false ? 0 : cacheImages;
     const extensions = (options.extensions ?? IMG_EXTENSIONS).map((e) => e.toLowerCase());
 
     this.classes = fs
@@ -148,10 +159,24 @@ export class ImageFolder<T = Image> implements LabeledDataset<T> {
     return this.samples;
   }
 
-  /** Loads and decodes one image, without the transform. */
-  loadImage(index: number): Promise<Image> {
+  /** Loads and decodes one image, without the transform (from the cache when `cacheImages` holds it). */
+  async loadImage(index: number): Promise<Image> {
     checkIndex(index, this.samples.length, "ImageFolder");
-    return this.guarded(this.samples[index][0], this.loader);
+    const cached = this.imageCache.get(index);
+    if (cached) return cached;
+    const image = await this.guarded(this.samples[index][0], this.loader);
+    if (image.data.byteLength <= this.cacheBytesLeft && !this.imageCache.has(index)) {
+      this.imageCache.set(index, image);
+      this.cacheBytesLeft -= image.data.byteLength;
+    }
+    return image;
+  }
+
+  /** Bytes of decoded pixels held by `cacheImages`. */
+  get cachedBytes(): number {
+    let total = 0;
+    for (const image of this.imageCache.values()) total += image.data.byteLength;
+    return total;
   }
 
   /** Runs `load`, turning a failure into a report + SkippedSampleError under onError "skip". */
@@ -176,10 +201,17 @@ export class ImageFolder<T = Image> implements LabeledDataset<T> {
     if (!transform) return [(await this.loadImage(index)) as unknown as T, target];
     const fused = this.fusedDecode ? splitFusable(transform) : undefined;
     if (!fused) return [applyTransform(transform, await this.loadImage(index), generator), target];
-    const image = await this.guarded(filePath, async (file) => {
-      const { height, width } = await imageSize(file);
-      return decodeImage(file, fused.first.planDecode(height, width, generator));
-    });
+    let image: Image;
+    if (this.imageCache.has(index) || this.cacheBytesLeft > 0) {
+      // Caching: decode the whole image once, then crop/resize the pixels in memory.
+      const full = await this.loadImage(index);
+      image = await applyDecodePlan(full, fused.first.planDecode(full.height, full.width, generator));
+    } else {
+      image = await this.guarded(filePath, async (file) => {
+        const { height, width } = await imageSize(file);
+        return decodeImage(file, fused.first.planDecode(height, width, generator));
+      });
+    }
     return [fused.rest ? applyTransform(fused.rest, image, generator) : (image as unknown as T), target];
   }
 
@@ -211,6 +243,9 @@ export class ImageFolder<T = Image> implements LabeledDataset<T> {
       );
     }
     const badPaths = new Set(bad.map((b) => b.path));
+    // Removing samples shifts indices, so cached images would belong to other indices.
+    this.cacheBytesLeft += this.cachedBytes;
+    this.imageCache.clear();
     this.samples = this.samples.filter(([p]) => !badPaths.has(p));
     this.targets = this.samples.map((s) => s[1]);
     for (const b of bad) if (!this.skipped.some((s) => s.path === b.path)) this.skipped.push(b);

@@ -6,6 +6,7 @@ import * as path from "node:path";
 import sharp from "sharp";
 import { ImageFolder } from "../../kernel-lib/data/image-folder";
 import { decodeImage, ImageDecodeError } from "../../kernel-lib/data/decode-image";
+import type { Image } from "../../kernel-lib/data/image";
 import { SkippedSampleError } from "../../kernel-lib/data/dataset";
 import { runPython, torchvisionMissing } from "./python-reference";
 
@@ -276,6 +277,42 @@ test("fused decode crops in upright coordinates for EXIF-rotated files", async (
       for (let k = 0; k < a.data.length; k++) sum += Math.abs(a.data[k] - b.data[k]);
       assert.ok(sum / a.data.length < 1 / 255, `${fused.samples[i][0]}: mean |diff| ${((sum / a.data.length) * 255).toFixed(2)}/255`);
     }
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("cacheImages decodes each file once: later epochs need no file, within budget only", async () => {
+  const { Compose, RandomResizedCrop, ToTensor } = await import("../../kernel-lib/data/transforms");
+  const { Generator } = await import("../../kernel-lib/data/generator");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "cache-"));
+  try {
+    const source = path.join(HYMENOPTERA, "val", "bees");
+    const names = fs.readdirSync(source).sort().slice(0, 4);
+    fs.mkdirSync(path.join(dir, "bees"));
+    for (const name of names) fs.copyFileSync(path.join(source, name), path.join(dir, "bees", name));
+    const transform = new Compose([new RandomResizedCrop(48), new ToTensor()]);
+    const cached = new ImageFolder(dir, { transform, cacheImages: true });
+    const uncached = new ImageFolder(dir, { transform });
+    const tiny = new ImageFolder(dir, { transform, cacheImages: 1 });
+    const firstPass: Image[] = [];
+    for (let i = 0; i < 4; i++) {
+      firstPass.push((await cached.getItem(i, new Generator(i)))[0]);
+      await tiny.getItem(i, new Generator(i));
+      const [reference] = await uncached.getItem(i, new Generator(i));
+      let sum = 0;
+      for (let k = 0; k < reference.data.length; k++) sum += Math.abs(reference.data[k] - firstPass[i].data[k]);
+      assert.ok(sum / reference.data.length < 1 / 255, `cached crop ${i} differs from the fused decode`);
+    }
+    assert.ok(cached.cachedBytes > 0);
+    assert.equal(tiny.cachedBytes, 0);
+    fs.rmSync(path.join(dir, "bees"), { recursive: true });
+    for (let i = 0; i < 4; i++) {
+      const [again] = await cached.getItem(i, new Generator(i));
+      assert.deepEqual(Array.from(again.data), Array.from(firstPass[i].data), "same draws, same pixels, no file needed");
+    }
+    await assert.rejects(tiny.getItem(0, new Generator(0)), /Cannot decode image/);
+    assert.throws(() => new ImageFolder(HYMENOPTERA, { cacheImages: -1 }), /cacheImages must be/);
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -27,8 +27,19 @@ export class Normalize implements Transform<Image, Image> {
     const src = image.data;
     const out = new Float32Array(src.length);
     const inverseStd = this.std.map((s) => 1 / s);
-    for (let i = 0; i < src.length; i += channels) {
-      for (let c = 0; c < channels; c++) out[i + c] = (src[i + c] - this.mean[c]) * inverseStd[c];
+    if (channels === 3) {
+      // Unrolled RGB loop: this runs on the main thread for every image of every epoch.
+      const [m0, m1, m2] = this.mean;
+      const [s0, s1, s2] = inverseStd;
+      for (let i = 0; i < src.length; i += 3) {
+        out[i] = (src[i] - m0) * s0;
+        out[i + 1] = (src[i + 1] - m1) * s1;
+        out[i + 2] = (src[i + 2] - m2) * s2;
+      }
+    } else {
+      for (let i = 0; i < src.length; i += channels) {
+        for (let c = 0; c < channels; c++) out[i + c] = (src[i + c] - this.mean[c]) * inverseStd[c];
+      }
     }
     return new Image(out, image.height, image.width, channels);
   }

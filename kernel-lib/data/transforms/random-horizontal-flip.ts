@@ -13,7 +13,13 @@ export function horizontalFlip(image: Image): Image {
     for (let x = 0; x < width; x++) {
       const from = row + x * channels;
       const to = row + (width - 1 - x) * channels;
-      for (let c = 0; c < channels; c++) out[to + c] = src[from + c];
+      if (channels === 3) {
+        out[to] = src[from];
+        out[to + 1] = src[from + 1];
+        out[to + 2] = src[from + 2];
+      } else {
+        for (let c = 0; c < channels; c++) out[to + c] = src[from + c];
+      }
     }
   }
   return output;
