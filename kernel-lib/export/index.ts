@@ -28,3 +28,6 @@ export {
   DEFAULT_SHARD_BYTES,
   type WrittenModelFiles,
 } from "./model-files";
+export { onnxModelProto, OnnxDataType, OnnxAttributeType } from "./onnx-schema";
+export { graphToOnnx, exportOnnxFile, ONNX_OPSET, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, type OnnxExportOptions } from "./onnx-export";
+export { loadOnnxRuntime, openOnnxSession, runOnnxSession, type OnnxRuntime, type OnnxSessionOptions } from "./onnx-runtime";
