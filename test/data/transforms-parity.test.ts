@@ -138,3 +138,53 @@ test("Resize, CenterCrop, resized crop, pad modes + crop, flip, Normalize match 
     assert.equal(offset * 4, reference.length, "every reference output was compared");
   }
 });
+
+test("RandomResizedCrop and RandomErasing boxes follow torchvision's distributions (8,000 draws each side)", { skip }, async () => {
+  const { RandomResizedCrop } = await import("../../kernel-lib/data/transforms/random-resized-crop");
+  const { RandomErasing } = await import("../../kernel-lib/data/transforms/random-erasing");
+  const { Generator } = await import("../../kernel-lib/data/generator");
+  const shapes: [number, number][] = [[375, 500], [60, 400]];
+  const draws = 8000;
+  const script = `
+import json, sys, torch, math
+from torchvision.transforms import RandomResizedCrop, RandomErasing
+torch.manual_seed(0)
+out = {}
+for h, w in ${JSON.stringify(shapes)}:
+    img = torch.zeros(3, h, w)
+    crops = [RandomResizedCrop.get_params(img, [0.08, 1.0], [3/4, 4/3]) for _ in range(${draws})]
+    erases = [RandomErasing.get_params(img, (0.02, 0.33), (0.3, 3.3), [0.0]) for _ in range(${draws})]
+    out[f"{h}x{w}"] = {
+        "crop": [[c[2] * c[3] / (h * w), math.log(c[3] / c[2]), (c[0] + c[2] / 2) / h] for c in crops],
+        "erase": [[e[2] * e[3] / (h * w), math.log(e[3] / e[2])] for e in erases],
+    }
+print(json.dumps(out))`;
+  const reference = JSON.parse(runPython(script).toString()) as Record<string, { crop: number[][]; erase: number[][] }>;
+  const stats = (rows: number[][], column: number): [number, number] => {
+    const values = rows.map((r) => r[column]);
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    const std = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / values.length);
+    return [mean, std];
+  };
+  const generator = new Generator(0);
+  for (const [h, w] of shapes) {
+    const ours = { crop: [] as number[][], erase: [] as number[][] };
+    for (let i = 0; i < draws; i++) {
+      const c = RandomResizedCrop.getParams(h, w, [0.08, 1], [3 / 4, 4 / 3], generator);
+      ours.crop.push([(c.height * c.width) / (h * w), Math.log(c.width / c.height), (c.top + c.height / 2) / h]);
+      const e = RandomErasing.getParams(h, w, [0.02, 0.33], [0.3, 3.3], generator);
+      const box = e ?? { height: h, width: w };
+      ours.erase.push([(box.height * box.width) / (h * w), Math.log(box.width / box.height)]);
+    }
+    const theirs = reference[`${h}x${w}`];
+    for (const [kind, columns] of [["crop", ["area", "log aspect", "vertical centre"]], ["erase", ["area", "log aspect"]]] as const) {
+      columns.forEach((label, column) => {
+        const [ourMean, ourStd] = stats(ours[kind], column);
+        const [refMean, refStd] = stats(theirs[kind], column);
+        // The difference of two means over 8,000 draws has a standard error of 1.6% of the spread; allow 6%.
+        assert.ok(Math.abs(ourMean - refMean) < 0.06 * refStd + 1e-9, `${h}x${w} ${kind} ${label}: mean ${ourMean} vs torchvision ${refMean}`);
+        assert.ok(Math.abs(ourStd - refStd) < 0.06 * refStd + 1e-9, `${h}x${w} ${kind} ${label}: std ${ourStd} vs torchvision ${refStd}`);
+      });
+    }
+  }
+});
