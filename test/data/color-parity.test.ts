@@ -14,7 +14,7 @@ import { applyRandAugmentOp, RAND_AUGMENT_OPS, randAugmentMagnitude } from "../.
 import { runPython, torchvisionMissing } from "./python-reference";
 
 const skip = torchvisionMissing();
-const FILE = path.resolve(__dirname, "../../../shared/data/hymenoptera_data/train/bees/16838648_415acd9e3f.jpg");
+const FILE = path.resolve(__dirname, "../../data/hymenoptera-sample/train/bees/16838648_415acd9e3f.jpg");
 
 const SCRIPT = `
 import sys, json, struct, numpy as np, torch

@@ -18,7 +18,8 @@ import { Normalize } from "../../kernel-lib/data/transforms/normalize";
 import { runPython, torchvisionMissing } from "./python-reference";
 
 const skip = torchvisionMissing();
-const HYMENOPTERA = path.resolve(__dirname, "../../../shared/data/hymenoptera_data");
+// The committed sample holds these originals, so the parity check needs no external data.
+const HYMENOPTERA = path.resolve(__dirname, "../../data/hymenoptera-sample");
 const IMAGE_FILES = [path.join(HYMENOPTERA, "train/ants/0013035.jpg"), path.join(HYMENOPTERA, "train/ants/ant photos.jpg")];
 
 /** Python side: each case is applied to the PIL image built from our decoded bytes, output as float32 HWC in [0,1] (or normalized). */
