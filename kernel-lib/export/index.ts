@@ -31,3 +31,11 @@ export {
 export { onnxModelProto, OnnxDataType, OnnxAttributeType } from "./onnx-schema";
 export { graphToOnnx, exportOnnxFile, ONNX_OPSET, ONNX_INPUT_NAME, ONNX_OUTPUT_NAME, type OnnxExportOptions } from "./onnx-export";
 export { loadOnnxRuntime, openOnnxSession, runOnnxSession, type OnnxRuntime, type OnnxSessionOptions } from "./onnx-runtime";
+export {
+  compareQuantizations,
+  type QuantizationReport,
+  type QuantizationRow,
+  type QuantizationReportOptions,
+  type LabelledBatch,
+} from "./quantization-report";
+export { measureLatency, latencyTable, type LatencySummary, type LatencyRow, type LatencyTableOptions } from "./latency";
