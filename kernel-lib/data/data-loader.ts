@@ -153,8 +153,8 @@ export class DataLoader<X extends SampleInput = Image> implements AsyncIterable<
   }
 
   /**
-   * Runs `step` on every batch of one epoch and disposes each batch after its step resolves (keep a
-   * tensor beyond the step with `tf.keep`/`clone`). tslab cannot run a top-level `for await`, so in
+   * Runs `step` on every batch of one epoch and disposes each batch after its step resolves (to keep
+   * a tensor beyond the step, `clone()` it). tslab cannot run a top-level `for await`, so in
    * notebooks write `await loader.forEach(async ([images, labels], i) => { ... })`.
    */
   async forEach(step: (batch: BatchOf<X>, batchIndex: number) => void | Promise<void>): Promise<void> {
