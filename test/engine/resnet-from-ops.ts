@@ -1,7 +1,8 @@
 /**
  * A CIFAR-style ResNet (BasicBlocks, 3x3 stem, no maxpool) written directly in TF.js ops, so the engine's
  * tests and benchmark do not depend on kernel-lib/models. BatchNorm in training mode (batch statistics),
- * explicit symmetric padding as in PyTorch.
+ * explicit symmetric padding as in PyTorch. BatchNorm uses batch statistics and updates running ones
+ * (momentum 0.1, unbiased variance) in training, and the running ones in inference, like nn.BatchNorm2d.
  */
 import * as tf from "@tensorflow/tfjs";
 
@@ -15,13 +16,11 @@ export interface ResNetShape {
 
 export const cifarResNet18: ResNetShape = { widths: [64, 128, 256, 512], blocksPerStage: 2, inChannels: 3, classes: 10 };
 
-interface BatchNormParameters {
-  gamma: tf.Variable;
-  beta: tf.Variable;
-}
 
 export class OpsResNet {
   readonly variables = new Map<string, tf.Variable>();
+  /** Running BatchNorm statistics: state, not trained. */
+  readonly buffers = new Map<string, tf.Variable>();
 
   constructor(readonly shape: ResNetShape, seed: number) {
     let nextSeed = seed;
@@ -32,6 +31,8 @@ export class OpsResNet {
     const norm = (name: string, channels: number): void => {
       this.variables.set(`${name}.gamma`, tf.variable(tf.ones([channels]), true, `${name}.gamma`));
       this.variables.set(`${name}.beta`, tf.variable(tf.zeros([channels]), true, `${name}.beta`));
+      this.buffers.set(`${name}.runningMean`, tf.variable(tf.zeros([channels]), false, `${name}.runningMean`));
+      this.buffers.set(`${name}.runningVar`, tf.variable(tf.ones([channels]), false, `${name}.runningVar`));
     };
     conv("stem.conv", 3, shape.inChannels, shape.widths[0]);
     norm("stem.bn", shape.widths[0]);
@@ -56,7 +57,7 @@ export class OpsResNet {
   }
 
   private variable(name: string): tf.Variable {
-    const found = this.variables.get(name);
+    const found = this.variables.get(name) ?? this.buffers.get(name);
     if (!found) throw new Error(`no variable ${name}`);
     return found;
   }
@@ -68,10 +69,26 @@ export class OpsResNet {
   }
 
   private batchNorm(x: tf.Tensor4D, name: string): tf.Tensor4D {
+    const gamma = this.variable(`${name}.gamma`);
+    const beta = this.variable(`${name}.beta`);
+    const runningMean = this.variable(`${name}.runningMean`);
+    const runningVar = this.variable(`${name}.runningVar`);
+    if (!this.training) return tf.batchNorm(x, runningMean, runningVar, beta, gamma, 1e-5) as tf.Tensor4D;
     const { mean, variance } = tf.moments(x, [0, 1, 2]);
-    const parameters: BatchNormParameters = { gamma: this.variable(`${name}.gamma`), beta: this.variable(`${name}.beta`) };
-    return tf.batchNorm(x, mean, variance, parameters.beta, parameters.gamma, 1e-5) as tf.Tensor4D;
+    if (this.updateRunningStatistics) {
+      const count = x.shape[0] * x.shape[1] * x.shape[2];
+      tf.tidy(() => {
+        runningMean.assign(tf.add(tf.mul(runningMean, 0.9), tf.mul(mean, 0.1)));
+        runningVar.assign(tf.add(tf.mul(runningVar, 0.9), tf.mul(variance, 0.1 * count / Math.max(count - 1, 1))));
+      });
+    }
+    return tf.batchNorm(x, mean, variance, beta, gamma, 1e-5) as tf.Tensor4D;
   }
+
+  /** Batch statistics (true) or running statistics (false) in BatchNorm. */
+  training = true;
+  /** Off while computing gradients that are compared across backends (the update is not differentiable). */
+  updateRunningStatistics = true;
 
   forward(images: tf.Tensor4D): tf.Tensor2D {
     let x = tf.relu(this.batchNorm(this.conv(images, "stem.conv", 1), "stem.bn"));
@@ -110,6 +127,6 @@ export class OpsResNet {
   }
 
   dispose(): void {
-    for (const variable of this.variables.values()) variable.dispose();
+    for (const variable of [...this.variables.values(), ...this.buffers.values()]) variable.dispose();
   }
 }

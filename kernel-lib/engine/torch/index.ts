@@ -13,6 +13,7 @@ import { spawnSync } from "node:child_process";
 import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { TorchBackend, torchBackendName } from "./backend";
+import { registerTorchGradients } from "./gradients";
 import { registerCpuFallbacks, torchKernels } from "./kernels";
 import { AddonConfiguration, loadAddon } from "./native-addon";
 
@@ -68,6 +69,7 @@ export function loadTorchBackend(): TorchBackendStatus {
     if (!tf.getKernel(kernel.kernelName, torchBackendName)) tf.registerKernel(kernel);
   }
   registerCpuFallbacks();
+  registerTorchGradients();
   if (!tf.findBackendFactory(torchBackendName)) tf.registerBackend(torchBackendName, () => new TorchBackend(device), 1);
   if (device === "cuda") {
     const description = cudaDeviceDescription();

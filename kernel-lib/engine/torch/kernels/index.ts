@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { convolutionKernels } from "./convolution";
 import { creationKernels } from "./creation";
 import { elementwiseKernels } from "./elementwise";
+import { gradientKernels } from "./gradient-kernels";
 import { matmulKernels } from "./matmul";
 import { normalizationKernels } from "./normalization";
 import { poolingKernels } from "./pooling";
@@ -20,4 +21,5 @@ export const torchKernels: readonly tf.KernelConfig[] = [
   ...reductionKernels,
   ...shapeKernels,
   ...creationKernels,
+  ...gradientKernels,
 ];
