@@ -235,8 +235,16 @@ export async function CIFAR10<T = Image>(options: CIFAR10Options<T>): Promise<CI
   }
   const { root, transform } = options;
   const train = options.train ?? true;
-  const existing = await loadFromDisk(root, train, transform);
-  if (existing) return existing;
+  const canRestore = options.archive !== undefined || options.download === true;
+  let damage: Error | undefined;
+  try {
+    const existing = await loadFromDisk(root, train, transform);
+    if (existing) return existing;
+  } catch (error) {
+    // A damaged extracted file is never used: with an archive at hand, extract again below.
+    if (!canRestore) throw error;
+    damage = error as Error;
+  }
 
   let archive = options.archive;
   if (archive === undefined && options.download) {
@@ -248,6 +256,7 @@ export async function CIFAR10<T = Image>(options: CIFAR10Options<T>): Promise<CI
     });
   }
   if (archive !== undefined) {
+    if (damage) console.warn(`CIFAR10: ${damage.message.split("; ")[0]}; extracting ${archive} again`);
     await extractTar(archive, root);
     const extracted = await loadFromDisk(root, train, transform);
     if (extracted) return extracted;

@@ -101,6 +101,23 @@ test("download: fetched from a local server, md5-checked, extracted safely, then
   assert.equal(testSplit.length, 20);
   assert.equal(server.requests.length, requests, "already extracted: no network");
   assert.ok(!fs.readdirSync(root).some((n) => n.startsWith(".extracting")));
+
+  // A damaged extracted file is replaced from the (cached, md5-checked) archive, not used.
+  const damaged = path.join(root, "cifar-10-batches-bin", "data_batch_4.bin");
+  fs.truncateSync(damaged, 3073 * 3 + 17);
+  const originalWarn = console.warn;
+  const warnings: string[] = [];
+  console.warn = (message: string) => warnings.push(message);
+  try {
+    const restored = await CIFAR10({ root, train: true, download: true, url, md5 });
+    assert.deepEqual(Buffer.from(restored.data), Buffer.from(train.data));
+  } finally {
+    console.warn = originalWarn;
+  }
+  assert.match(warnings.join("\n"), /data_batch_4\.bin has 9236 bytes.*extracting .*cifar-10-binary\.tar\.gz again/);
+  assert.equal(server.requests.length, requests, "the archive itself was a cache hit");
+  fs.truncateSync(damaged, 100);
+  await assert.rejects(CIFAR10({ root, train: true }), /data_batch_4\.bin has 100 bytes/, "without download/archive the damage is reported");
 });
 
 test("download: a corrupt archive is rejected and nothing is extracted", async () => {
