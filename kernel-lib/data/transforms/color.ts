@@ -99,10 +99,18 @@ export function adjustHue(image: Image, hueFactor: number): Image {
     const q = v * (1 - s * f);
     const t = v * (1 - s * (1 - f));
     const k = ((sector % 6) + 6) % 6;
-    const rgb = k === 0 ? [v, t, p] : k === 1 ? [q, v, p] : k === 2 ? [p, v, t] : k === 3 ? [p, q, v] : k === 4 ? [t, p, v] : [v, p, q];
-    for (let c = 0; c < 3; c++) {
-      const value = rgb[c] * scale;
-      out.data[i + c] = uint8 ? Math.min(255, Math.max(0, Math.round(value))) : Math.min(1, Math.max(0, value));
+    // No per-pixel arrays: this loop runs for every pixel of every jittered image.
+    const red = k === 0 || k === 5 ? v : k === 1 ? q : k === 4 ? t : p;
+    const green = k === 1 || k === 2 ? v : k === 0 ? t : k === 3 ? q : p;
+    const blue = k === 3 || k === 4 ? v : k === 2 ? t : k === 5 ? q : p;
+    if (uint8) {
+      out.data[i] = Math.min(255, Math.max(0, Math.round(red * 255)));
+      out.data[i + 1] = Math.min(255, Math.max(0, Math.round(green * 255)));
+      out.data[i + 2] = Math.min(255, Math.max(0, Math.round(blue * 255)));
+    } else {
+      out.data[i] = Math.min(1, Math.max(0, red));
+      out.data[i + 1] = Math.min(1, Math.max(0, green));
+      out.data[i + 2] = Math.min(1, Math.max(0, blue));
     }
   }
   return out;
