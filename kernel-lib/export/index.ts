@@ -39,3 +39,4 @@ export {
   type LabelledBatch,
 } from "./quantization-report";
 export { measureLatency, latencyTable, type LatencySummary, type LatencyRow, type LatencyTableOptions } from "./latency";
+export { writeBrowserDemo, type BrowserDemo, type BrowserDemoOptions } from "./browser-demo";
