@@ -40,3 +40,6 @@ export {
 } from "./quantization-report";
 export { measureLatency, latencyTable, type LatencySummary, type LatencyRow, type LatencyTableOptions } from "./latency";
 export { writeBrowserDemo, type BrowserDemo, type BrowserDemoOptions } from "./browser-demo";
+export { graphFromModule, type ExportableModule, type ForwardModule, type ModuleGraphOptions } from "./module-graph";
+export { verifyLayersModelExport, verifyOnnxExport, DEFAULT_EXPORT_TOLERANCE, type ExportCheck } from "./verify-export";
+export { exportModel, type ExportModelOptions, type ExportedModel } from "./export-model";
