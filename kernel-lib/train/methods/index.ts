@@ -1,0 +1,8 @@
+export { type ClassifierModule, type NamedGradientOptimizer, type StepLosses } from "./model-contract";
+export { sigmoidRampUp } from "./ramp-up";
+export { emaDecay, initTeacher, updateTeacher, type EmaDecayOptions, type TeacherBatchNorm } from "./ema";
+export { namedGradients, type NamedGradients } from "./named-gradients";
+export { perSampleCrossEntropy, crossEntropyMean, consistencyLoss, detach, type ConsistencyLossKind } from "./semi-supervised-losses";
+export { meanTeacherStep, type MeanTeacherConfig, type MeanTeacherStepInput, type MeanTeacherLosses } from "./mean-teacher";
+export { fixMatchStep, pseudoLabels, type FixMatchConfig, type FixMatchStepInput, type FixMatchLosses, type PseudoLabels } from "./fixmatch";
+export { supervisedStep, type SupervisedStepInput } from "./supervised";
