@@ -5,21 +5,21 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { decodeImage } from "../../kernel-lib/data/decode-image";
-import { Image } from "../../kernel-lib/data/image";
-import { resize } from "../../kernel-lib/data/transforms/resize";
-import { centerCrop } from "../../kernel-lib/data/transforms/center-crop";
-import { resizedCrop } from "../../kernel-lib/data/transforms/resample";
-import { pad, type PaddingMode } from "../../kernel-lib/data/transforms/pad";
-import { crop } from "../../kernel-lib/data/transforms/crop";
-import { horizontalFlip } from "../../kernel-lib/data/transforms/random-horizontal-flip";
-import { ToTensor } from "../../kernel-lib/data/transforms/to-tensor";
-import { Normalize } from "../../kernel-lib/data/transforms/normalize";
-import { runPython, torchvisionMissing } from "./python-reference";
+import { decodeImage } from "../../../kernel-lib/data/decode-image";
+import { Image } from "../../../kernel-lib/data/image";
+import { resize } from "../../../kernel-lib/data/transforms/resize";
+import { centerCrop } from "../../../kernel-lib/data/transforms/center-crop";
+import { resizedCrop } from "../../../kernel-lib/data/transforms/resample";
+import { pad, type PaddingMode } from "../../../kernel-lib/data/transforms/pad";
+import { crop } from "../../../kernel-lib/data/transforms/crop";
+import { horizontalFlip } from "../../../kernel-lib/data/transforms/random-horizontal-flip";
+import { ToTensor } from "../../../kernel-lib/data/transforms/to-tensor";
+import { Normalize } from "../../../kernel-lib/data/transforms/normalize";
+import { runPython, torchvisionMissing } from "../python-reference";
 
 const skip = torchvisionMissing();
 // The committed sample holds these originals, so the parity check needs no external data.
-const HYMENOPTERA = path.resolve(__dirname, "../../data/hymenoptera-sample");
+const HYMENOPTERA = path.resolve(__dirname, "../../../data/hymenoptera-sample");
 const IMAGE_FILES = [path.join(HYMENOPTERA, "train/ants/0013035.jpg"), path.join(HYMENOPTERA, "train/ants/ant photos.jpg")];
 
 /** Python side: each case is applied to the PIL image built from our decoded bytes, output as float32 HWC in [0,1] (or normalized). */
@@ -141,9 +141,9 @@ test("Resize, CenterCrop, resized crop, pad modes + crop, flip, Normalize match 
 });
 
 test("RandomResizedCrop and RandomErasing boxes follow torchvision's distributions (8,000 draws each side)", { skip }, async () => {
-  const { RandomResizedCrop } = await import("../../kernel-lib/data/transforms/random-resized-crop");
-  const { RandomErasing } = await import("../../kernel-lib/data/transforms/random-erasing");
-  const { Generator } = await import("../../kernel-lib/data/generator");
+  const { RandomResizedCrop } = await import("../../../kernel-lib/data/transforms/random-resized-crop");
+  const { RandomErasing } = await import("../../../kernel-lib/data/transforms/random-erasing");
+  const { Generator } = await import("../../../kernel-lib/data/generator");
   const shapes: [number, number][] = [[375, 500], [60, 400]];
   const draws = 8000;
   const script = `

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Generator } from "../../kernel-lib/data/generator";
-import { Image } from "../../kernel-lib/data/image";
-import { ColorJitter, RandAugment, RAND_AUGMENT_OPS, ToTensor, applyRandAugmentOp, functional as F } from "../../kernel-lib/data/transforms";
+import { Generator } from "../../../kernel-lib/data/generator";
+import { Image } from "../../../kernel-lib/data/image";
+import { ColorJitter, RandAugment, RAND_AUGMENT_OPS, ToTensor, applyRandAugmentOp, functional as F } from "../../../kernel-lib/data/transforms";
 
 function noise(height = 16, width = 16, seed = 1): Image {
   const g = new Generator(seed);
@@ -64,7 +64,7 @@ test("RandAugment applies numOps ops from all 14, is seeded, and needs uint8 inp
 });
 
 test("RandomErasing fills a box of the drawn size with the value, only on float32 images", async () => {
-  const { RandomErasing } = await import("../../kernel-lib/data/transforms");
+  const { RandomErasing } = await import("../../../kernel-lib/data/transforms");
   const image = new ToTensor().apply(noise(40, 50));
   const erasing = new RandomErasing({ p: 1, value: [0.25, 0.5, 0.75] });
   const box = RandomErasing.getParams(40, 50, erasing.scale, erasing.ratio, (() => { const g = new Generator(8); g.random(); return g; })())!;

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Generator } from "../../kernel-lib/data/generator";
-import { Image } from "../../kernel-lib/data/image";
+import { Generator } from "../../../kernel-lib/data/generator";
+import { Image } from "../../../kernel-lib/data/image";
 import {
   CenterCrop,
   Compose,
@@ -12,10 +12,10 @@ import {
   RandomResizedCrop,
   Resize,
   ToTensor,
-} from "../../kernel-lib/data/transforms";
-import { crop, resizedCrop } from "../../kernel-lib/data/transforms/functional";
-import { roundHalfEven } from "../../kernel-lib/data/transforms/python-round";
-import { resizedOutputSize } from "../../kernel-lib/data/transforms/resize";
+} from "../../../kernel-lib/data/transforms";
+import { crop, resizedCrop } from "../../../kernel-lib/data/transforms/functional";
+import { roundHalfEven } from "../../../kernel-lib/data/transforms/python-round";
+import { resizedOutputSize } from "../../../kernel-lib/data/transforms/resize";
 
 function patterned(height: number, width: number): Image {
   const data = new Uint8Array(height * width * 3);

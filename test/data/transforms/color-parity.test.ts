@@ -5,16 +5,16 @@
 import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import * as path from "node:path";
-import { decodeImage } from "../../kernel-lib/data/decode-image";
-import { Image } from "../../kernel-lib/data/image";
-import { crop } from "../../kernel-lib/data/transforms/crop";
-import { ToTensor } from "../../kernel-lib/data/transforms/to-tensor";
-import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, adjustSharpness } from "../../kernel-lib/data/transforms/color";
-import { applyRandAugmentOp, RAND_AUGMENT_OPS, randAugmentMagnitude } from "../../kernel-lib/data/transforms/rand-augment";
-import { runPython, torchvisionMissing } from "./python-reference";
+import { decodeImage } from "../../../kernel-lib/data/decode-image";
+import { Image } from "../../../kernel-lib/data/image";
+import { crop } from "../../../kernel-lib/data/transforms/crop";
+import { ToTensor } from "../../../kernel-lib/data/transforms/to-tensor";
+import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, adjustSharpness } from "../../../kernel-lib/data/transforms/color";
+import { applyRandAugmentOp, RAND_AUGMENT_OPS, randAugmentMagnitude } from "../../../kernel-lib/data/transforms/rand-augment";
+import { runPython, torchvisionMissing } from "../python-reference";
 
 const skip = torchvisionMissing();
-const FILE = path.resolve(__dirname, "../../data/hymenoptera-sample/train/bees/16838648_415acd9e3f.jpg");
+const FILE = path.resolve(__dirname, "../../../data/hymenoptera-sample/train/bees/16838648_415acd9e3f.jpg");
 
 const SCRIPT = `
 import sys, json, struct, numpy as np, torch
