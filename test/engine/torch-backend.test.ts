@@ -1,0 +1,103 @@
+/**
+ * Backend "torch" as a TF.js storage backend: the loadTorchBackend() contract, data round trips per dtype,
+ * moving tensors between backends, disposal freeing native tensors, and the build script's promise never
+ * to fail an install.
+ */
+import { test } from "node:test";
+import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as tf from "@tensorflow/tfjs";
+import { loadTorchBackend, torchEngineConfiguration } from "../../kernel-lib/engine";
+import { addon } from "../../kernel-lib/engine/torch/native-addon";
+import { torchBackendOrSkip } from "./torch-test-backend";
+
+test("loadTorchBackend() reports the device and is idempotent", (t) => {
+  if (!torchBackendOrSkip()) return t.skip("no libtorch on this machine");
+  const first = loadTorchBackend();
+  const second = loadTorchBackend();
+  assert.deepEqual(second, first);
+  assert.ok(first.available);
+  if (!first.available) return;
+  assert.ok(first.device === "cpu" || first.device === "cuda");
+  assert.match(first.libtorchVersion, /^\d+\.\d+\.\d+/);
+  assert.ok(first.deviceName.length > 0);
+  assert.ok(tf.findBackendFactory("torch"), "backend torch is registered");
+  const configuration = torchEngineConfiguration();
+  const expectedThreads = Number(process.env.TORCH_ENGINE_THREADS ?? os.availableParallelism());
+  if (first.device === "cpu") assert.equal(configuration.threads, expectedThreads);
+});
+
+test("values round-trip per dtype and survive moves between backends", async (t) => {
+  if (!torchBackendOrSkip()) return t.skip("no libtorch on this machine");
+  await tf.setBackend("torch");
+  const floats = tf.tensor([1.5, -2.25, 3e-8, 1e30], [2, 2]);
+  const ints = tf.tensor([1, -2, 2147483647, -2147483648], [4], "int32");
+  const bools = tf.tensor([true, false, true], [3], "bool");
+  const strings = tf.tensor(["a", "bé"], [2], "string");
+  const scalar = tf.scalar(7);
+  assert.deepEqual(Array.from(await floats.data()), [1.5, -2.25, Math.fround(3e-8), Math.fround(1e30)]);
+  assert.deepEqual(Array.from(ints.dataSync()), [1, -2, 2147483647, -2147483648]);
+  assert.deepEqual(Array.from(bools.dataSync()), [1, 0, 1]);
+  assert.deepEqual(strings.dataSync(), ["a", "bé"]);
+  assert.deepEqual(Array.from(scalar.dataSync()), [7]);
+  // The engine moves data when the backend changes; values must come through both ways.
+  await tf.setBackend("cpu");
+  const doubled = tf.mul(floats, 2);
+  await tf.setBackend("torch");
+  assert.deepEqual(Array.from(tf.add(doubled, floats).dataSync()), [4.5, -6.75, Math.fround(Math.fround(3e-8) * 3), Math.fround(Math.fround(1e30) * 3)]);
+  tf.dispose([floats, ints, bools, strings, scalar, doubled]);
+});
+
+test("disposing tensors frees native tensors; reshaped views keep their data", async (t) => {
+  if (!torchBackendOrSkip()) return t.skip("no libtorch on this machine");
+  await tf.setBackend("torch");
+  const nativeBefore = addon().liveCount();
+  const tensorsBefore = tf.memory().numTensors;
+  const base = tf.tensor([1, 2, 3, 4, 5, 6], [2, 3]);
+  const reshaped = tf.reshape(base, [3, 2]);
+  const transposed = tf.transpose(base);
+  base.dispose();
+  // Views share storage with `base`; its disposal must not take their data with it.
+  assert.deepEqual(Array.from(reshaped.dataSync()), [1, 2, 3, 4, 5, 6]);
+  assert.deepEqual(Array.from(transposed.dataSync()), [1, 4, 2, 5, 3, 6]);
+  tf.dispose([reshaped, transposed]);
+  for (let round = 0; round < 50; round++) tf.tidy(() => {
+    tf.sum(tf.relu(tf.matMul(tf.ones([8, 8]), tf.randomNormal([8, 8]))));
+  });
+  assert.equal(tf.memory().numTensors, tensorsBefore);
+  assert.equal(addon().liveCount(), nativeBefore);
+  const memory = tf.memory() as tf.MemoryInfo & { liveNativeTensors?: number };
+  assert.equal(memory.liveNativeTensors, addon().liveCount());
+});
+
+test("kernel errors from libtorch name the operator and leave the backend usable", async (t) => {
+  if (!torchBackendOrSkip()) return t.skip("no libtorch on this machine");
+  await tf.setBackend("torch");
+  assert.throws(() => tf.matMul(tf.ones([2, 3]), tf.ones([4, 5])), /inner|shape|match/i);
+  assert.deepEqual(Array.from(tf.add(tf.scalar(1), tf.scalar(2)).dataSync()), [3]);
+});
+
+test("build.js exits 0 with a reason when it cannot build (npm install must not break)", () => {
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "torch-engine-build-"));
+  try {
+    // A copy of the script builds into the scratch folder, leaving the real addon alone.
+    fs.copyFileSync(path.join(__dirname, "../../kernel-lib/engine/torch/build.js"), path.join(scratch, "build.js"));
+    const noLibtorch = spawnSync(process.execPath, [path.join(scratch, "build.js")], {
+      encoding: "utf8",
+      env: { ...process.env, TORCH_ENGINE_LIBTORCH: path.join(scratch, "no-such-libtorch") },
+    });
+    assert.equal(noLibtorch.status, 0, noLibtorch.stderr);
+    assert.match(noLibtorch.stdout, /not built: .*no-such-libtorch/);
+    const marker = JSON.parse(fs.readFileSync(path.join(scratch, "native", "build", "engine.json"), "utf8")) as { built: boolean; reason: string; fix: string };
+    assert.equal(marker.built, false);
+    assert.ok(marker.fix.length > 0);
+    const skipped = spawnSync(process.execPath, [path.join(scratch, "build.js")], { encoding: "utf8", env: { ...process.env, TORCH_ENGINE_SKIP_BUILD: "1" } });
+    assert.equal(skipped.status, 0);
+    assert.match(skipped.stdout, /TORCH_ENGINE_SKIP_BUILD/);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+});
