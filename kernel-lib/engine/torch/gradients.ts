@@ -50,8 +50,8 @@ export function registerTorchGradients(): void {
   replaceGradient("SquaredDifference", (dy, [a, b]) => {
     // The fused kernel produces a-shaped gradients; other broadcasts keep TF.js's formula.
     if (!tf.util.arraysEqual(dy.shape, a.shape)) return undefined;
-    const gradientOfA = runTorchKernel(torchSquaredDifferenceGrad, { dy, a, b }) as tf.Tensor;
-    return { a: () => gradientOfA, b: () => tf.neg(gradientOfA) };
+    const [gradientOfA, gradientOfB] = runTorchKernel(torchSquaredDifferenceGrad, { dy, a, b }) as tf.Tensor[];
+    return { a: () => gradientOfA, b: () => gradientOfB };
   });
 
   replaceGradient("Mean", (dy, [x], attrs) => ({

@@ -168,8 +168,10 @@ export const convolutionKernels: tf.KernelConfig[] = [
     const dyNchw = nhwcAsChannelsLast(backend.handleOf(dy));
     const [unrequestedInput, gradWeight, unrequestedBias] = convolutionBackward.call([dyNchw, nchw, weightStandIn, null, geometry.stride,
       geometry.padding, geometry.dilation, false, [0, 0], 1, [false, true, false]]) as Array<TensorHandle | null>;
-    const hwio = oihwAsHwio(gradWeight as TensorHandle);
-    backend.free(nchw, weightStandIn, dyNchw, gradWeight as TensorHandle, ...definedHandles([unrequestedInput, unrequestedBias]));
+    // A dense HWIO copy: the optimizer's elementwise updates on a permuted view would be strided.
+    const hwioView = oihwAsHwio(gradWeight as TensorHandle);
+    const hwio = aten("contiguous").tensor(hwioView, atenMemoryFormat.contiguous);
+    backend.free(nchw, weightStandIn, dyNchw, gradWeight as TensorHandle, hwioView, ...definedHandles([unrequestedInput, unrequestedBias]));
     return backend.output(hwio, [...attrs.filterShape], "float32");
   }),
 ];

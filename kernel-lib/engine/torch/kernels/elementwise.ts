@@ -47,7 +47,6 @@ const castOp = aten("to", "dtype");
 const greaterScalar = aten("gt", "Scalar");
 const whereBoth = aten("where", "Scalar");
 const subTensor = aten("sub", "Tensor");
-const mulTensor = aten("mul", "Tensor");
 const isnan = aten("isnan");
 const where = aten("where", "self");
 const fullLike = aten("full_like");
@@ -87,8 +86,9 @@ export const elementwiseKernels: tf.KernelConfig[] = [
   simpleBinary("Pow", "pow", "Tensor_Tensor"),
   simpleBinary("Atan2", "atan2", ""),
   binaryKernel("SquaredDifference", (backend, a, b) => {
+    // Squared in place: the difference is this kernel's own temporary, so no second buffer is needed.
     const difference = subTensor.tensor(a, b);
-    const squared = mulTensor.tensor(difference, difference);
+    const squared = aten("mul_", "Tensor").tensor(difference, difference);
     backend.free(difference);
     return squared;
   }),

@@ -65,13 +65,17 @@ export const gradientKernels: tf.KernelConfig[] = [
     return outputs;
   }),
 
-  // 2 * dy * (a - b) in one pass, for a of the output's shape (b broadcasts).
+  // [2 * dy * (a - b) in one pass, and its negation already summed down to b's shape] for a of the
+  // output's shape (b broadcasts, as the mean does in tf.moments).
   torchKernel(torchSquaredDifferenceGrad, (inputs, backend) => {
     const dy = input(inputs, "dy", torchSquaredDifferenceGrad);
     const a = input(inputs, "a", torchSquaredDifferenceGrad);
     const b = input(inputs, "b", torchSquaredDifferenceGrad);
-    const handle = aten("mse_loss_backward").tensor(backend.handleOf(dy), backend.handleOf(a), backend.handleOf(b), 0);
-    return backend.output(handle, [...a.shape], "float32");
+    const gradientOfA = aten("mse_loss_backward").tensor(backend.handleOf(dy), backend.handleOf(a), backend.handleOf(b), 0);
+    const summed = aten("sum_to_size").tensor(gradientOfA, b.shape);
+    const gradientOfB = aten("neg").tensor(summed);
+    backend.free(summed);
+    return [backend.output(gradientOfA, [...a.shape], "float32"), backend.output(gradientOfB, [...b.shape], "float32")];
   }),
 
   // dy / N broadcast back over the reduced axes as an expanded view: no ones() tensor, no full-size pass.
