@@ -70,7 +70,9 @@ export function loadTorchBackend(): TorchBackendStatus {
   }
   registerCpuFallbacks();
   registerTorchGradients();
-  if (!tf.findBackendFactory(torchBackendName)) tf.registerBackend(torchBackendName, () => new TorchBackend(device), 1);
+  // Priority 0: registering must not change which backend TF.js picks by itself; callers opt in with
+  // tf.setBackend("torch") (kernel-lib/env's selector does).
+  if (!tf.findBackendFactory(torchBackendName)) tf.registerBackend(torchBackendName, () => new TorchBackend(device), 0);
   if (device === "cuda") {
     const description = cudaDeviceDescription();
     status = { available: true, device, deviceName: description.name, libtorchVersion: configuration.version, memoryBytes: description.memoryBytes };

@@ -8,6 +8,10 @@ import { TorchBackend } from "../backend";
 function cpuBackend(): tf.KernelBackend {
   const backend = tf.findBackend("cpu");
   if (!backend) throw new Error("torch backend: the cpu backend (needed for fallback kernels) is not registered");
+  // The cpu backend greets its first write in Node with advice to install tfjs-node; here it is only a
+  // helper for rare kernels, and that advice would mislead notebook users.
+  const greeting = backend as unknown as { firstUse?: boolean };
+  if (greeting.firstUse) greeting.firstUse = false;
   return backend;
 }
 
