@@ -137,7 +137,7 @@ export abstract class Optimizer<H extends BaseHyperparameters> implements Schedu
         throw new Error(`${where}: parameter group ${index} holds different parameters than the checkpoint's; build the optimizer from the same model and groups`);
       }
       for (const [key, value] of Object.entries(savedGroup)) {
-        if (key !== "params") (group as Record<string, unknown>)[key] = Array.isArray(value) ? [...value] : value;
+        if (key !== "params") (group as unknown as Record<string, unknown>)[key] = Array.isArray(value) ? [...value] : value;
       }
     });
     for (const entry of this.state.values()) for (const value of Object.values(entry)) if (typeof value !== "number") value.dispose();
