@@ -32,7 +32,11 @@ function plotlyTrace(chart: Chart, trace: Trace, index: number): PlotlyObject {
         y: trace.y,
         text: trace.text ?? trace.z.map((row) => row.map(String)),
         texttemplate: "%{text}",
-        colorscale: "Blues",
+        // The same white → dark blue ramp as the PNG (plotly's own "Blues" runs dark → light).
+        colorscale: [
+          [0, "rgb(247,251,255)"],
+          [1, "rgb(8,48,107)"],
+        ],
         hovertemplate: `${escapeXml(chart.layout.yaxis?.title ?? "row")}: %{y}<br>${escapeXml(chart.layout.xaxis?.title ?? "column")}: %{x}<br>%{text}<extra></extra>`,
       };
   }

@@ -1,0 +1,117 @@
+/**
+ * A page made of chart outputs, as an exported notebook is, opened from file:// in headless Debian
+ * Chromium: plotly must draw every chart, including one placed BEFORE the output that carries the
+ * bundle (what a re-run cell produces), and the screenshot must show the charts.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { pathToFileURL } from "node:url";
+import sharp from "sharp";
+import { renderChart } from "../../kernel-lib/plots/figure";
+import { resetPlotlySession } from "../../kernel-lib/plots/plotly-session";
+import { PALETTE, type Chart } from "../../kernel-lib/plots/chart-spec";
+
+const CHROMIUM = "/usr/bin/chromium";
+
+/** Installs Debian's chromium when missing (CI runs as root); returns why the test cannot run otherwise. */
+function chromiumMissing(): string | undefined {
+  if (fs.existsSync(CHROMIUM)) return undefined;
+  console.error(`\n!!! ${CHROMIUM} missing: installing Debian's chromium (apt-get install -y --no-install-recommends chromium)\n`);
+  const install = spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], { stdio: "inherit" });
+  if (install.status === 0 && fs.existsSync(CHROMIUM)) return undefined;
+  const reason = `${CHROMIUM} is missing and apt-get install chromium failed (status ${install.status}); install it as root`;
+  console.error(`\n!!! SKIPPING the headless-Chromium chart test: ${reason}\n`);
+  return reason;
+}
+
+function runChromium(scratch: string, extraArgs: string[], url: string): Promise<string> {
+  const profile = fs.mkdtempSync(path.join(scratch, "profile-"));
+  // Without the background-networking flags Chromium keeps dialling Google on this offline machine.
+  const args = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--hide-scrollbars",
+    `--user-data-dir=${profile}`,
+    "--virtual-time-budget=15000",
+    ...extraArgs,
+    url,
+  ];
+  return new Promise((resolve, reject) => {
+    execFile(CHROMIUM, args, { timeout: 120_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`chromium failed: ${error.message}\n${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+const lossChart: Chart = {
+  traces: [
+    { type: "scatter", name: "train loss", x: [1, 2, 3, 4, 5], y: [2.0, 1.2, 0.8, 0.6, 0.5], mode: "lines+markers" },
+    { type: "scatter", name: "val loss", x: [1, 2, 3, 4, 5], y: [2.1, 1.4, 1.0, 0.9, 0.85], mode: "lines+markers" },
+  ],
+  layout: { title: "loss", xaxis: { title: "epoch" }, width: 600, height: 340 },
+};
+const matrixChart: Chart = {
+  traces: [{ type: "heatmap", name: "confusion", z: [[40, 3], [5, 38]], x: ["ants", "bees"], y: ["ants", "bees"] }],
+  layout: { title: "confusion matrix", xaxis: { title: "predicted" }, yaxis: { title: "true" }, width: 600, height: 340 },
+};
+const accuracyChart: Chart = {
+  traces: [{ type: "bar", name: "accuracy", x: ["ants", "bees"], y: [93, 88] }],
+  layout: { title: "per-class accuracy", width: 600, height: 340 },
+};
+
+const skip = chromiumMissing();
+
+test("exported page: plotly draws every chart, also one that precedes the bundle", { skip, timeout: 240_000 }, async () => {
+  resetPlotlySession();
+  const first = await renderChart(lossChart);
+  const second = await renderChart(matrixChart);
+  // An output from a re-run earlier cell sits above the one that carried the bundle.
+  const rerun = await renderChart(accuracyChart, { includePlotly: false });
+  const outputs = [rerun, first, second].map((bundle) => bundle["text/html"] ?? "");
+  assert.equal(outputs.filter((html) => html.includes("plotly.js v3.7.0")).length, 1);
+  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "plots-chromium-"));
+  try {
+    const page = path.join(scratch, "report.html");
+    // Roughly what nbconvert writes: each output in its own block; requirejs-free here, no network.
+    fs.writeFileSync(page, `<!DOCTYPE html><html><head><meta charset="utf-8"><title>charts</title></head><body style="margin:0;background:#fff">\n${outputs.map((html) => `<div class="output">${html}</div>`).join("\n")}\n</body></html>`);
+    const url = pathToFileURL(page).href;
+    const dom = await runChromium(scratch, ["--dump-dom"], url);
+    const chartDivs = dom.split('class="kernel-lib-chart').slice(1);
+    assert.equal(chartDivs.length, 3, "three chart divs in the page");
+    chartDivs.forEach((chunk, index) => {
+      const body = chunk.slice(0, chunk.indexOf("<script"));
+      assert.match(body, /class="main-svg"/, `chart ${index}: plotly drew its svg`);
+      assert.doesNotMatch(body, /<img src="data:image\/png/, `chart ${index}: static fallback replaced`);
+    });
+    assert.match(dom, /class="heatmaplayer/, "the heatmap trace was drawn");
+    assert.match(dom, />ants</, "class names on the axes");
+
+    const screenshot = path.join(scratch, "shot.png");
+    await runChromium(scratch, [`--screenshot=${screenshot}`, "--window-size=640,1100"], url);
+    const { data, info } = await sharp(screenshot).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    assert.equal(info.width, 640);
+    let nonWhite = 0;
+    let traceBlue = 0;
+    const [r, g, b] = [1, 3, 5].map((start) => parseInt(PALETTE[0].slice(start, start + 2), 16));
+    for (let i = 0; i < data.length; i += info.channels) {
+      if (data[i] < 235 || data[i + 1] < 235 || data[i + 2] < 235) nonWhite++;
+      if (Math.abs(data[i] - r) < 16 && Math.abs(data[i + 1] - g) < 16 && Math.abs(data[i + 2] - b) < 16) traceBlue++;
+    }
+    const pixels = info.width * info.height;
+    assert.ok(nonWhite > pixels * 0.02, `screenshot is not blank (${nonWhite} of ${pixels} pixels drawn)`);
+    assert.ok(traceBlue > 200, `the first trace's colour is visible (${traceBlue} pixels)`);
+  } finally {
+    fs.rmSync(scratch, { recursive: true, force: true });
+  }
+});
