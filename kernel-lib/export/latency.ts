@@ -3,6 +3,7 @@ import type { InferenceGraph } from "./inference-graph";
 import { graphToLayersArtifacts } from "./layers-model-export";
 import { graphToOnnx } from "./onnx-export";
 import { openOnnxSession, runOnnxSession } from "./onnx-runtime";
+import { prepareWasmBackend } from "../env/wasm-backend";
 
 /**
  * Batch-1 latency of an export on each available engine: the median of N timed runs after warm-up
@@ -40,7 +41,7 @@ export interface LatencyRow extends Partial<LatencySummary> {
 }
 
 export interface LatencyTableOptions {
-  /** TF.js backends to try (default: every registered one except browser-only webgl/webgpu). */
+  /** TF.js backends to try (default: every registered one except browser-only webgl/webgpu); "wasm" is registered on demand. */
   backends?: string[];
   /** Also time onnxruntime-node (default true). */
   onnxRuntime?: boolean;
@@ -56,6 +57,7 @@ export async function latencyTable(graph: InferenceGraph, options: LatencyTableO
   const original = tf.getBackend();
   const browserOnly = new Set(["webgl", "webgpu"]);
   const backends = options.backends ?? Object.keys(tf.engine().registryFactory).filter((name) => !browserOnly.has(name));
+  if (backends.includes("wasm")) prepareWasmBackend();
   const artifacts = graphToLayersArtifacts(graph);
   try {
     for (const backend of backends) {
