@@ -105,7 +105,7 @@ export function chartHtml(chart: Chart, options: ChartHtmlOptions = {}, divId = 
     `    var Plotly = window.Plotly;\n` +
     `    if (!Plotly) { if (attempts++ < 600) setTimeout(draw, 50); return; }\n` +
     `    element.innerHTML = "";\n` +
-    `    Plotly.newPlot(element, data, layout, { displaylogo: false, responsive: true });\n` +
+    `    Plotly.newPlot(element, data, layout, { displaylogo: false, responsive: true, displayModeBar: "hover" });\n` +
     `  }\n` +
     `  draw();\n` +
     `})();`;

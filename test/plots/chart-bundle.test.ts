@@ -8,7 +8,7 @@ import sharp from "sharp";
 import { renderChart, renderFigure } from "../../kernel-lib/plots/figure";
 import { plotHistory } from "../../kernel-lib/plots/history-plot";
 import { plotLrSchedule } from "../../kernel-lib/plots/lr-schedule-plot";
-import { resetPlotlySession } from "../../kernel-lib/plots/plotly-session";
+import { plotlyBundlePending, resetPlotlySession } from "../../kernel-lib/plots/plotly-session";
 import { PALETTE, type Chart } from "../../kernel-lib/plots/chart-spec";
 
 const BUNDLE_MARKER = "plotly.js v3.7.0";
@@ -141,4 +141,35 @@ test("heatmap cells are coloured by count: the largest count is the darkest cell
   // The darkest blue of the scale (8, 48, 107) appears (the 50 cell); the empty cell is near white.
   assert.ok(countPixelsNear(image.pixels, image.channels, [8, 48, 107], 6) > 1000, "the largest count is drawn darkest");
   assert.ok(countPixelsNear(image.pixels, image.channels, [247, 251, 255], 3) > 1000, "a zero cell is drawn lightest");
+});
+
+test("in the kernel the hook receives the whole bundle; in a terminal only text is printed and the bundle stays pending", async () => {
+  const globals = globalThis as { __kernelLibDisplay?: (bundle: Record<string, string | undefined>) => void };
+  resetPlotlySession();
+  const printed: string[] = [];
+  const originalWrite = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    printed.push(String(chunk));
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    await plotLrSchedule([0.1, 0.05, 0.01]);
+  } finally {
+    process.stdout.write = originalWrite;
+  }
+  assert.match(printed.join(""), /Learning-rate schedule\n {2}lr: 3 points/);
+  assert.equal(plotlyBundlePending(), true, "a terminal output does not use up the bundle");
+
+  const received: Array<Record<string, string | undefined>> = [];
+  globals.__kernelLibDisplay = (bundle) => received.push(bundle);
+  try {
+    await plotLrSchedule([0.1, 0.05, 0.01]);
+    await plotLrSchedule([0.2, 0.1]);
+  } finally {
+    delete globals.__kernelLibDisplay;
+  }
+  assert.equal(received.length, 2);
+  for (const bundle of received) assert.deepEqual(Object.keys(bundle).sort(), ["image/png", "text/html", "text/plain"]);
+  assert.equal(occurrences(received[0]["text/html"] ?? "", BUNDLE_MARKER), 1);
+  assert.equal(occurrences(received[1]["text/html"] ?? "", BUNDLE_MARKER), 0);
 });
