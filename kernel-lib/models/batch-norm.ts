@@ -1,0 +1,74 @@
+import * as tf from "@tensorflow/tfjs";
+import { Module } from "./module";
+import { ownedVariable } from "./init";
+
+/**
+ * `nn.BatchNorm2d` with PyTorch's semantics (tfjs-layers' differ): momentum 0.1 as the weight of
+ * the NEW statistic, eps 1e-5, running variance updated with the unbiased batch variance while the
+ * batch is normalised with the biased one, and `num_batches_tracked` counted.
+ *
+ * In train mode the running statistics are assigned inside forward, so a training step under
+ * tf.variableGrads updates them as PyTorch's does.
+ *
+ * Frozen-BatchNorm policy: `trainable = false` on weight/bias (PyTorch's requires_grad=False) does
+ * NOT change this; the layer still uses batch statistics and updates its running ones in train
+ * mode, exactly like PyTorch. Set `frozenStatistics = true` (or freeze(..., { batchNorm: "eval" }))
+ * to make the layer behave as in eval mode whatever the model's mode: normalise with the running
+ * statistics and leave them unchanged.
+ */
+export class BatchNorm2d extends Module {
+  readonly eps: number;
+  readonly momentum: number;
+  frozenStatistics = false;
+  weight: tf.Variable;
+  bias: tf.Variable;
+  runningMean: tf.Variable;
+  runningVar: tf.Variable;
+  numBatchesTracked: tf.Variable;
+
+  constructor(readonly numFeatures: number, options: { eps?: number; momentum?: number } = {}) {
+    super();
+    if (!Number.isInteger(numFeatures) || numFeatures <= 0) throw new Error(`BatchNorm2d: numFeatures must be a positive integer, got ${numFeatures}`);
+    this.eps = options.eps ?? 1e-5;
+    this.momentum = options.momentum ?? 0.1;
+    this.weight = ownedVariable(tf.ones([numFeatures]));
+    this.bias = ownedVariable(tf.zeros([numFeatures]));
+    this.runningMean = ownedVariable(tf.zeros([numFeatures]), false);
+    this.runningVar = ownedVariable(tf.ones([numFeatures]), false);
+    // PyTorch keeps an int64 scalar; int32 is TF.js's widest integer and ample for a step count.
+    this.numBatchesTracked = ownedVariable(tf.scalar(0, "int32"), false);
+  }
+
+  protected override ownParameters(): Array<[string, tf.Variable]> {
+    return [["weight", this.weight], ["bias", this.bias]];
+  }
+
+  protected override ownBuffers(): Array<[string, tf.Variable]> {
+    return [["running_mean", this.runningMean], ["running_var", this.runningVar], ["num_batches_tracked", this.numBatchesTracked]];
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    if (x.rank !== 4 || x.shape[3] !== this.numFeatures) {
+      throw new Error(`BatchNorm2d: expected NHWC input with ${this.numFeatures} channels, got shape [${x.shape.join(", ")}]`);
+    }
+    if (!this.training || this.frozenStatistics) {
+      return tf.tidy(() => tf.batchNorm(x as tf.Tensor4D, this.runningMean, this.runningVar, this.bias, this.weight, this.eps));
+    }
+    const count = x.size / this.numFeatures;
+    if (count < 2) throw new Error(`BatchNorm2d: train mode needs more than one value per channel, got input shape [${x.shape.join(", ")}]`);
+    return tf.tidy(() => {
+      // Tidy is safe under tf.variableGrads: the tape keeps what the backward pass needs.
+      const { mean, variance } = tf.moments(x, [0, 1, 2]);
+      const unbiased = tf.mul(variance, count / (count - 1));
+      const keep = 1 - this.momentum;
+      this.runningMean.assign(tf.add(tf.mul(this.runningMean, keep), tf.mul(mean, this.momentum)));
+      this.runningVar.assign(tf.add(tf.mul(this.runningVar, keep), tf.mul(unbiased, this.momentum)));
+      this.numBatchesTracked.assign(tf.add(this.numBatchesTracked, tf.scalar(1, "int32")));
+      return tf.batchNorm(x as tf.Tensor4D, mean, variance, this.bias, this.weight, this.eps);
+    });
+  }
+
+  override toString(): string {
+    return `BatchNorm2d(${this.numFeatures}, eps=${this.eps}, momentum=${this.momentum})`;
+  }
+}

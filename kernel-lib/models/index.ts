@@ -1,0 +1,24 @@
+export { Module, StateDictMismatchError } from "./module";
+export { Conv2d, type Conv2dOptions } from "./conv2d";
+export { BatchNorm2d } from "./batch-norm";
+export { ReLU } from "./activation";
+export { Identity } from "./identity";
+export { MaxPool2d, AdaptiveAvgPool2d } from "./pooling";
+export { Linear } from "./linear";
+export { Sequential } from "./sequential";
+export { BasicBlock, ResNet, type ResNetOptions } from "./resnet";
+export { resnet18, resnet34, countParameters, type PretrainedResNetOptions } from "./resnet-factory";
+export { manualSeed } from "./init";
+export {
+  RESNET_WEIGHTS,
+  WEIGHTS_DIR_VARIABLE,
+  weightsCacheDir,
+  loadCheckpointFile,
+  readCheckpointTensors,
+  saveSafetensors,
+  resolveWeightsFile,
+  type WeightsSource,
+  type WeightsOptions,
+  type WeightsEntry,
+} from "./weights";
+export { type CheckpointTensor } from "./checkpoint-tensor";

@@ -1,0 +1,108 @@
+import * as tf from "@tensorflow/tfjs";
+import { Module } from "./module";
+import { Conv2d } from "./conv2d";
+import { BatchNorm2d } from "./batch-norm";
+import { ReLU } from "./activation";
+import { MaxPool2d, AdaptiveAvgPool2d } from "./pooling";
+import { Linear } from "./linear";
+import { Sequential } from "./sequential";
+import { defaultGenerator } from "./init";
+import type { Generator } from "../data/generator";
+
+/**
+ * torchvision's ResNet (BasicBlock family) with the same child names, so state_dict keys and
+ * the tutorials' surgery lines (`model.fc = ...`, `model.conv1 = ...`, `model.maxpool = ...`)
+ * carry over unchanged. Input is NHWC.
+ */
+export class BasicBlock extends Module {
+  static readonly expansion = 1;
+  conv1: Conv2d;
+  bn1: BatchNorm2d;
+  relu: ReLU;
+  conv2: Conv2d;
+  bn2: BatchNorm2d;
+  downsample: Module | null;
+
+  constructor(inPlanes: number, planes: number, stride = 1, downsample: Module | null = null, generator?: Generator) {
+    super();
+    this.conv1 = new Conv2d(inPlanes, planes, 3, { stride, padding: 1, bias: false, init: "kaimingNormalFanOut", generator });
+    this.bn1 = new BatchNorm2d(planes);
+    this.relu = new ReLU();
+    this.conv2 = new Conv2d(planes, planes, 3, { stride: 1, padding: 1, bias: false, init: "kaimingNormalFanOut", generator });
+    this.bn2 = new BatchNorm2d(planes);
+    this.downsample = downsample;
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
+      out = this.bn2.forward(this.conv2.forward(out));
+      const identity = this.downsample === null ? x : this.downsample.forward(x);
+      return tf.relu(tf.add(out, identity));
+    });
+  }
+}
+
+export interface ResNetOptions {
+  /** Output classes of `fc` (torchvision's num_classes); 1000 for ImageNet. */
+  numClasses?: number;
+  /** Seeded initialisation; defaults to the shared generator (see manualSeed). */
+  generator?: Generator;
+}
+
+export class ResNet extends Module {
+  conv1: Module;
+  bn1: BatchNorm2d;
+  relu: ReLU;
+  maxpool: Module;
+  layer1: Sequential;
+  layer2: Sequential;
+  layer3: Sequential;
+  layer4: Sequential;
+  avgpool: AdaptiveAvgPool2d;
+  fc: Module;
+
+  constructor(readonly blocksPerStage: readonly [number, number, number, number], options: ResNetOptions = {}) {
+    super();
+    const numClasses = options.numClasses ?? 1000;
+    if (!Number.isInteger(numClasses) || numClasses <= 0) throw new Error(`ResNet: numClasses must be a positive integer, got ${numClasses}`);
+    const generator = options.generator ?? defaultGenerator();
+    this.conv1 = new Conv2d(3, 64, 7, { stride: 2, padding: 3, bias: false, init: "kaimingNormalFanOut", generator });
+    this.bn1 = new BatchNorm2d(64);
+    this.relu = new ReLU();
+    this.maxpool = new MaxPool2d(3, { stride: 2, padding: 1 });
+    let inPlanes = 64;
+    const makeStage = (planes: number, blocks: number, stride: number): Sequential => {
+      const downsample = stride !== 1 || inPlanes !== planes
+        ? new Sequential(new Conv2d(inPlanes, planes, 1, { stride, bias: false, init: "kaimingNormalFanOut", generator }), new BatchNorm2d(planes))
+        : null;
+      const stage = [new BasicBlock(inPlanes, planes, stride, downsample, generator)];
+      inPlanes = planes;
+      for (let i = 1; i < blocks; i++) stage.push(new BasicBlock(inPlanes, planes, 1, null, generator));
+      return new Sequential(...stage);
+    };
+    this.layer1 = makeStage(64, blocksPerStage[0], 1);
+    this.layer2 = makeStage(128, blocksPerStage[1], 2);
+    this.layer3 = makeStage(256, blocksPerStage[2], 2);
+    this.layer4 = makeStage(512, blocksPerStage[3], 2);
+    this.avgpool = new AdaptiveAvgPool2d(1);
+    this.fc = new Linear(512, numClasses, { generator });
+  }
+
+  /** Everything up to and including the global average pool: `[batch, 512]` features. */
+  features(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => {
+      if (x.rank !== 4 || x.shape[3] !== 3) {
+        throw new Error(`ResNet: expected an NHWC float batch [batch, height, width, 3], got [${x.shape.join(", ")}] (use ToTensor/Normalize and batch the images)`);
+      }
+      let out = this.maxpool.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x))));
+      out = this.layer4.forward(this.layer3.forward(this.layer2.forward(this.layer1.forward(out))));
+      out = this.avgpool.forward(out);
+      return tf.reshape(out, [out.shape[0], -1]);
+    });
+  }
+
+  forward(x: tf.Tensor): tf.Tensor {
+    return tf.tidy(() => this.fc.forward(this.features(x)));
+  }
+}
