@@ -24,6 +24,12 @@ export function computePerClassAccuracy(yTrue: LabelInput, yPred: LabelInput, cl
   return { support, correct, accuracy: support.map((count, index) => (count === 0 ? Number.NaN : correct[index] / count)) };
 }
 
+function supportRange(support: number[]): string {
+  const fewest = Math.min(...support);
+  const most = Math.max(...support);
+  return fewest === most ? String(fewest) : `${fewest}–${most}`;
+}
+
 export interface PerClassAccuracyResult extends PerClassAccuracy {
   chart: Chart;
   bundle: MimeBundle;
@@ -39,11 +45,11 @@ export async function perClassAccuracy(yTrue: LabelInput, yPred: LabelInput, cla
         name: "accuracy (%)",
         x: classNames,
         y: result.accuracy.map((value) => (Number.isNaN(value) ? 0 : 100 * value)),
-        text: result.accuracy.map((value, index) => (Number.isNaN(value) ? "no samples" : `${(100 * value).toFixed(1)}% of ${result.support[index]}`)),
+        text: result.accuracy.map((value) => (Number.isNaN(value) ? "n/a" : `${(100 * value).toFixed(1)}%`)),
       },
     ],
     layout: {
-      title: options.title ?? "Per-class accuracy",
+      title: options.title ?? `Per-class accuracy (${result.support.reduce((a, b) => a + b, 0)} samples, ${supportRange(result.support)} per class)`,
       xaxis: { title: "class" },
       yaxis: { title: "accuracy (%)", range: [0, 110] },
       width: Math.max(560, 120 + 70 * classNames.length),

@@ -171,7 +171,9 @@ function drawBars(chart: Chart, traces: BarTrace[], area: PlotArea): string[] {
       const y = yScale.toPixel(Math.max(yMin, Math.min(yMax, value)));
       parts.push(`<rect x="${x.toFixed(1)}" y="${Math.min(y, zeroY).toFixed(1)}" width="${barWidth.toFixed(1)}" height="${Math.abs(zeroY - y).toFixed(1)}" fill="${color}"/>`);
       const text = trace.text?.[column];
-      if (text) parts.push(label(x + barWidth / 2, Math.min(y, zeroY) - 4, text, { size: 10 }));
+      // About 0.6 em per character: shrink labels that would overlap the neighbouring bar.
+      const size = Math.max(7, Math.min(11, barWidth / (0.6 * Math.max(1, text?.length ?? 1))));
+      if (text) parts.push(label(x + barWidth / 2, Math.min(y, zeroY) - 4, text, { size }));
     });
   });
   parts.push(frame(area));
