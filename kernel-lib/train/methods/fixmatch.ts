@@ -9,7 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { updateTeacher } from "./ema";
-import type { ClassifierModule, NamedGradientOptimizer, StepLosses } from "./model-contract";
+import { classifierLogits, type ClassifierModule, type NamedGradientOptimizer, type StepLosses } from "./model-contract";
 import { finiteNumber, namedGradients } from "./named-gradients";
 import { crossEntropyMean, detach, perSampleCrossEntropy } from "./semi-supervised-losses";
 
@@ -91,7 +91,7 @@ export function fixMatchStep(input: FixMatchStepInput): FixMatchLosses {
 
   model.train();
   const { loss, grads, extras } = namedGradients(model, () => {
-    const logits = model.forward(tf.concat([images, weak, strong]));
+    const logits = classifierLogits(model, tf.concat([images, weak, strong]));
     const classLoss = crossEntropyMean(tf.slice(logits, [0, 0], [labeledCount, -1]), labels);
     const weakLogits = tf.slice(logits, [labeledCount, 0], [unlabeledCount, -1]) as tf.Tensor2D;
     const strongLogits = tf.slice(logits, [labeledCount + unlabeledCount, 0], [unlabeledCount, -1]) as tf.Tensor2D;

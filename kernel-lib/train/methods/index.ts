@@ -1,4 +1,4 @@
-export { type ClassifierModule, type NamedGradientOptimizer, type StepLosses } from "./model-contract";
+export { classifierLogits, type ClassifierModule, type NamedGradientOptimizer, type StepLosses } from "./model-contract";
 export { sigmoidRampUp } from "./ramp-up";
 export { emaDecay, initTeacher, updateTeacher, type EmaDecayOptions, type TeacherBatchNorm } from "./ema";
 export { namedGradients, type NamedGradients } from "./named-gradients";
@@ -6,3 +6,13 @@ export { perSampleCrossEntropy, crossEntropyMean, consistencyLoss, detach, type 
 export { meanTeacherStep, type MeanTeacherConfig, type MeanTeacherStepInput, type MeanTeacherLosses } from "./mean-teacher";
 export { fixMatchStep, pseudoLabels, type FixMatchConfig, type FixMatchStepInput, type FixMatchLosses, type PseudoLabels } from "./fixmatch";
 export { supervisedStep, type SupervisedStepInput } from "./supervised";
+export { evaluateAccuracy, type LabeledBatches } from "./evaluate-accuracy";
+export { CyclingBatches } from "./cycling-batches";
+export {
+  runSemiSupervised,
+  type SemiSupervisedMethod,
+  type SemiSupervisedRunOptions,
+  type SemiSupervisedRun,
+  type StepRecord,
+  type EvaluationRecord,
+} from "./semi-supervised-run";

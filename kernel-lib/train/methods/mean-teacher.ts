@@ -11,7 +11,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { emaDecay, updateTeacher, type TeacherBatchNorm } from "./ema";
-import type { ClassifierModule, NamedGradientOptimizer, StepLosses } from "./model-contract";
+import { classifierLogits, type ClassifierModule, type NamedGradientOptimizer, type StepLosses } from "./model-contract";
 import { finiteNumber, namedGradients } from "./named-gradients";
 import { sigmoidRampUp } from "./ramp-up";
 import { consistencyLoss, crossEntropyMean, type ConsistencyLossKind } from "./semi-supervised-losses";
@@ -86,12 +86,12 @@ export function meanTeacherStep(input: MeanTeacherStepInput): MeanTeacherLosses 
   if (teacherBatchNorm === "teacher-batches") teacher.train();
   else teacher.eval();
   const teacherLogits = tf.tidy(() =>
-    teacher.forward(labeledTeacherView ? tf.concat([labeledTeacherView, teacherView]) : teacherView),
+    classifierLogits(teacher, labeledTeacherView ? tf.concat([labeledTeacherView, teacherView]) : teacherView),
   );
 
   student.train();
   const { loss, grads, extras } = namedGradients(student, () => {
-    const logits = student.forward(tf.concat([labeledImages, studentView]));
+    const logits = classifierLogits(student, tf.concat([labeledImages, studentView]));
     const classLoss = crossEntropyMean(tf.slice(logits, [0, 0], [labeledCount, -1]), labels);
     const consistencyRows = labeledTeacherView ? logits : tf.slice(logits, [labeledCount, 0], [-1, -1]);
     const consistency = consistencyLoss(consistencyRows, teacherLogits, config.consistency ?? "mse");

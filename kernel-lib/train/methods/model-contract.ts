@@ -6,8 +6,8 @@ import type * as tf from "@tensorflow/tfjs";
 
 /** A classifier with PyTorch-style parameter and buffer accessors. */
 export interface ClassifierModule {
-  /** Logits `[batch, classes]` for NHWC images. */
-  forward(images: tf.Tensor4D): tf.Tensor2D;
+  /** Logits `[batch, classes]` for NHWC images (typed loosely so kernel-lib/models' Module fits). */
+  forward(images: tf.Tensor): tf.Tensor;
   /** Training mode: BatchNorm uses batch statistics and updates its running buffers. */
   train(mode?: boolean): unknown;
   /** Evaluation mode: BatchNorm uses its running buffers. */
@@ -32,4 +32,13 @@ export interface StepLosses {
   loss: number;
   /** Cross-entropy on the labeled part of the batch. */
   classLoss: number;
+}
+
+/** Runs `model.forward` and checks it returned `[batch, classes]` logits. */
+export function classifierLogits(model: ClassifierModule, images: tf.Tensor4D): tf.Tensor2D {
+  const logits = model.forward(images);
+  if (logits.rank !== 2 || logits.shape[0] !== images.shape[0]) {
+    throw new Error(`the model returned shape [${logits.shape}] for ${images.shape[0]} images; the semi-supervised steps need a classifier returning [batch, classes] logits`);
+  }
+  return logits as tf.Tensor2D;
 }

@@ -3,7 +3,7 @@
  * split, optimizer and schedule as the semi-supervised methods, it shows what the unlabeled images add.
  */
 import * as tf from "@tensorflow/tfjs";
-import type { ClassifierModule, NamedGradientOptimizer, StepLosses } from "./model-contract";
+import { classifierLogits, type ClassifierModule, type NamedGradientOptimizer, type StepLosses } from "./model-contract";
 import { finiteNumber, namedGradients } from "./named-gradients";
 import { crossEntropyMean } from "./semi-supervised-losses";
 
@@ -21,7 +21,7 @@ export function supervisedStep(input: SupervisedStepInput): StepLosses {
   const [images, labels] = input.labeled;
   if (images.shape[0] !== labels.shape[0]) throw new Error(`supervisedStep: ${images.shape[0]} labeled images but ${labels.shape[0]} labels`);
   model.train();
-  const { loss, grads } = namedGradients(model, () => ({ loss: crossEntropyMean(model.forward(images), labels), extras: {} }));
+  const { loss, grads } = namedGradients(model, () => ({ loss: crossEntropyMean(classifierLogits(model, images), labels), extras: {} }));
   try {
     const value = finiteNumber(loss, "supervised loss", step);
     optimizer.step(grads);

@@ -44,9 +44,9 @@ export class TinyClassifier implements ClassifierModule {
         this.runningMean.assign(tf.add(tf.mul(this.runningMean, 0.9), tf.mul(mean, 0.1)));
         this.runningVar.assign(tf.add(tf.mul(this.runningVar, 0.9), tf.mul(variance, 0.1 * count / (count - 1))));
         this.batchesTracked.assign(tf.add(this.batchesTracked, tf.scalar(1, "int32")));
-        normalized = tf.batchNorm(features, mean, variance, this.bnBias, this.bnWeight, 1e-5);
+        normalized = tf.batchNorm(features, mean, variance, this.bnBias, this.bnWeight, 1e-5) as tf.Tensor4D;
       } else {
-        normalized = tf.batchNorm(features, this.runningMean, this.runningVar, this.bnBias, this.bnWeight, 1e-5);
+        normalized = tf.batchNorm(features, this.runningMean, this.runningVar, this.bnBias, this.bnWeight, 1e-5) as tf.Tensor4D;
       }
       const pooled = tf.mean(tf.relu(normalized), [1, 2]) as tf.Tensor2D;
       return tf.add(tf.matMul(pooled, this.fcWeight as tf.Tensor2D), this.fcBias) as tf.Tensor2D;
