@@ -7,7 +7,9 @@
 import { createConverter, type Converter } from "tslab/dist/converter";
 import { createExecutor, type ConverterSet } from "tslab/dist/executor";
 import { JupyterHandlerImpl } from "tslab/dist/jupyter";
+import * as path from "node:path";
 import { CellRunner, RecordingConsole } from "./cell-runner";
+import { tolerateConcurrentWatchTimers } from "./converter-timers";
 import { LabKernelServer } from "./kernel-server";
 
 /** Converters are built lazily: the browser one is only needed by `//%browser` cells. */
@@ -31,6 +33,12 @@ class LazyConverters implements ConverterSet {
   }
 }
 
+/** The TypeScript 5.0.4 build that tslab compiles cells with (not the project's TypeScript). */
+function tslabTypeScript(): { sys: object } {
+  const tslabFolder = path.dirname(require.resolve("tslab/package.json"));
+  return require(require.resolve("@tslab/typescript-for-tslab", { paths: [tslabFolder] })) as { sys: object };
+}
+
 function main(argv: string[]): void {
   const connectionFile = argv[0];
   if (!connectionFile) {
@@ -38,6 +46,7 @@ function main(argv: string[]): void {
       "Jupyter passes the connection file; start the kernel through jupyter/kernels/ts-resnet-lab/kernel.json.");
     process.exit(2);
   }
+  tolerateConcurrentWatchTimers(tslabTypeScript().sys);
   const converters = new LazyConverters();
   void converters.node; // compile the TypeScript library once now, not in the first cell
   const recorder = new RecordingConsole();
