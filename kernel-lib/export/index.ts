@@ -23,6 +23,7 @@ export { graphToLayersArtifacts, type LayersModelExportOptions } from "./layers-
 export {
   writeLayersModelFiles,
   layersModelFromDirectory,
+  registerFileUrlLoader,
   writeAtomically,
   MODEL_JSON,
   DEFAULT_SHARD_BYTES,

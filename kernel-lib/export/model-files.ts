@@ -1,5 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { fileURLToPath } from "node:url";
 import * as tf from "@tensorflow/tfjs";
 
 /**
@@ -78,6 +79,25 @@ export function layersModelFromDirectory(directory: string): tf.io.IOHandler {
       };
     },
   };
+}
+
+let fileRouterRegistered = false;
+
+/**
+ * Lets `tf.loadLayersModel("file:///abs/path/model.json")` work in Node without tfjs-node (which
+ * registers its own file:// handler; then nothing is added, as TF.js refuses two handlers for a URL).
+ */
+export function registerFileUrlLoader(): void {
+  if (fileRouterRegistered || tf.io.getLoadHandlers("file:///probe/model.json").length > 0) return;
+  // TF.js routers answer null for URLs they do not handle, although IORouter's type omits it.
+  const router = (url: string | string[]): tf.io.IOHandler | null => {
+    if (typeof url !== "string" || !url.startsWith("file://")) return null;
+    const file = fileURLToPath(url);
+    if (path.basename(file) !== MODEL_JSON) return null;
+    return layersModelFromDirectory(path.dirname(file));
+  };
+  tf.io.registerLoadRouter(router as Parameters<typeof tf.io.registerLoadRouter>[0]);
+  fileRouterRegistered = true;
 }
 
 export function writeAtomically(file: string, bytes: Uint8Array): void {

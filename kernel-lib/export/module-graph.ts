@@ -25,9 +25,9 @@ export interface ModuleGraphOptions {
 
 /**
  * Converts a ResNet module tree (torchvision layout: conv1, bn1, relu, maxpool, layer1..4, avgpool,
- * fc) to the inference graph. Weights come from the state dict; the stem's stride/padding and
- * whether the max-pool exists come from the modules themselves, so CIFAR variants (3x3 stride-1
- * stem, Identity max-pool) export correctly.
+ * fc) to the inference graph. Weights come from the state dict; the stem's stride/padding, the
+ * BatchNorm epsilon (`bn1.eps`) and whether the max-pool exists come from the modules themselves,
+ * so CIFAR variants (3x3 stride-1 stem, Identity max-pool) export correctly.
  */
 export function graphFromModule(model: ExportableModule, options: ModuleGraphOptions): InferenceGraph {
   const children = new Map<string, object>();
@@ -41,11 +41,13 @@ export function graphFromModule(model: ExportableModule, options: ModuleGraphOpt
   }
   const maxpool = children.get("maxpool");
   const stem = convGeometry(children.get("conv1") as object);
+  const epsilon = (children.get("bn1") as { eps?: unknown }).eps;
   return resnetGraphFromStateDict(model.stateDict(), {
     inputShape: options.inputShape,
     name: options.name ?? model.constructor.name.toLowerCase(),
     maxPool: maxpool !== undefined && maxpool.constructor.name !== "Identity",
     stem,
+    batchNormEpsilon: typeof epsilon === "number" ? epsilon : undefined,
   });
 }
 

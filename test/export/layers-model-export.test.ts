@@ -16,7 +16,8 @@ import { foldBatchNorm } from "../../kernel-lib/export/fold-batch-norm";
 import { resnetGraphFromStateDict } from "../../kernel-lib/export/resnet-graph";
 import { runInferenceGraph } from "../../kernel-lib/export/run-inference-graph";
 import { graphToLayersArtifacts } from "../../kernel-lib/export/layers-model-export";
-import { layersModelFromDirectory, writeLayersModelFiles } from "../../kernel-lib/export/model-files";
+import { layersModelFromDirectory, registerFileUrlLoader, writeLayersModelFiles } from "../../kernel-lib/export/model-files";
+import { pathToFileURL } from "node:url";
 import { graphNodeWeights } from "../../kernel-lib/export/inference-graph";
 import { torchvisionMissing } from "../data/python-reference";
 import { disposeFixture, maxAbsDiff, torchResNetFixture, type TorchResNetFixture } from "./torch-resnet-fixture";
@@ -85,6 +86,24 @@ test("the exported folder loads over http with tf.loadLayersModel(url), as a bro
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
+});
+
+test("registerFileUrlLoader makes tf.loadLayersModel(file://…/model.json) work without tfjs-node", { skip }, async () => {
+  await useWasmBackend();
+  const { stateDict, images, logits, inputShape } = resnet18Fixture();
+  const directory = path.join(scratch, "file url");
+  writeLayersModelFiles(directory, graphToLayersArtifacts(resnetGraphFromStateDict(stateDict, { inputShape })));
+  const url = pathToFileURL(path.join(directory, "model.json")).href;
+  // Without the loader TF.js falls back to fetch(), which cannot read file:// URLs in Node.
+  await assert.rejects(tf.loadLayersModel(url));
+  registerFileUrlLoader();
+  registerFileUrlLoader();
+  const model = await tf.loadLayersModel(url);
+  const exported = model.predict(images) as tf.Tensor2D;
+  const diff = maxAbsDiff(exported, logits);
+  assert.ok(diff <= 1e-4, `file:// loaded logits differ from PyTorch by ${diff}`);
+  exported.dispose();
+  model.dispose();
 });
 
 test("float16 and uint8 exports decode to the quantized weights and shrink the shards", { skip }, async () => {
