@@ -5,54 +5,14 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFile, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import sharp from "sharp";
 import { renderChart } from "../../kernel-lib/plots/figure";
 import { resetPlotlySession } from "../../kernel-lib/plots/plotly-session";
 import { PALETTE, type Chart } from "../../kernel-lib/plots/chart-spec";
-
-const CHROMIUM = "/usr/bin/chromium";
-
-/** Installs Debian's chromium when missing (CI runs as root); returns why the test cannot run otherwise. */
-function chromiumMissing(): string | undefined {
-  if (fs.existsSync(CHROMIUM)) return undefined;
-  console.error(`\n!!! ${CHROMIUM} missing: installing Debian's chromium (apt-get install -y --no-install-recommends chromium)\n`);
-  const install = spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], { stdio: "inherit" });
-  if (install.status === 0 && fs.existsSync(CHROMIUM)) return undefined;
-  const reason = `${CHROMIUM} is missing and apt-get install chromium failed (status ${install.status}); install it as root`;
-  console.error(`\n!!! SKIPPING the headless-Chromium chart test: ${reason}\n`);
-  return reason;
-}
-
-function runChromium(scratch: string, extraArgs: string[], url: string): Promise<string> {
-  const profile = fs.mkdtempSync(path.join(scratch, "profile-"));
-  // Without the background-networking flags Chromium keeps dialling Google on this offline machine.
-  const args = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--hide-scrollbars",
-    `--user-data-dir=${profile}`,
-    "--virtual-time-budget=15000",
-    ...extraArgs,
-    url,
-  ];
-  return new Promise((resolve, reject) => {
-    execFile(CHROMIUM, args, { timeout: 120_000, maxBuffer: 64 << 20 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`chromium failed: ${error.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
+import { chartDivs, chromiumMissing, runChromium, screenshotStats } from "./headless-chromium";
 
 const lossChart: Chart = {
   traces: [
@@ -70,7 +30,7 @@ const accuracyChart: Chart = {
   layout: { title: "per-class accuracy", width: 600, height: 340 },
 };
 
-const skip = chromiumMissing();
+const skip = chromiumMissing("the headless-Chromium chart test");
 
 test("exported page: plotly draws every chart, also one that precedes the bundle", { skip, timeout: 240_000 }, async () => {
   resetPlotlySession();
@@ -87,10 +47,9 @@ test("exported page: plotly draws every chart, also one that precedes the bundle
     fs.writeFileSync(page, `<!DOCTYPE html><html><head><meta charset="utf-8"><title>charts</title></head><body style="margin:0;background:#fff">\n${outputs.map((html) => `<div class="output">${html}</div>`).join("\n")}\n</body></html>`);
     const url = pathToFileURL(page).href;
     const dom = await runChromium(scratch, ["--dump-dom"], url);
-    const chartDivs = dom.split('class="kernel-lib-chart').slice(1);
-    assert.equal(chartDivs.length, 3, "three chart divs in the page");
-    chartDivs.forEach((chunk, index) => {
-      const body = chunk.slice(0, chunk.indexOf("<script"));
+    const charts = chartDivs(dom);
+    assert.equal(charts.length, 3, "three chart divs in the page");
+    charts.forEach((body, index) => {
       assert.match(body, /class="main-svg"/, `chart ${index}: plotly drew its svg`);
       assert.doesNotMatch(body, /<img src="data:image\/png/, `chart ${index}: static fallback replaced`);
     });
@@ -99,18 +58,11 @@ test("exported page: plotly draws every chart, also one that precedes the bundle
 
     const screenshot = path.join(scratch, "shot.png");
     await runChromium(scratch, [`--screenshot=${screenshot}`, "--window-size=640,1100"], url);
-    const { data, info } = await sharp(screenshot).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    assert.equal(info.width, 640);
-    let nonWhite = 0;
-    let traceBlue = 0;
-    const [r, g, b] = [1, 3, 5].map((start) => parseInt(PALETTE[0].slice(start, start + 2), 16));
-    for (let i = 0; i < data.length; i += info.channels) {
-      if (data[i] < 235 || data[i + 1] < 235 || data[i + 2] < 235) nonWhite++;
-      if (Math.abs(data[i] - r) < 16 && Math.abs(data[i + 1] - g) < 16 && Math.abs(data[i + 2] - b) < 16) traceBlue++;
-    }
-    const pixels = info.width * info.height;
-    assert.ok(nonWhite > pixels * 0.02, `screenshot is not blank (${nonWhite} of ${pixels} pixels drawn)`);
-    assert.ok(traceBlue > 200, `the first trace's colour is visible (${traceBlue} pixels)`);
+    const stats = await screenshotStats(screenshot, PALETTE[0]);
+    assert.equal(stats.width, 640);
+    const pixels = stats.width * stats.height;
+    assert.ok(stats.drawnPixels > pixels * 0.02, `screenshot is not blank (${stats.drawnPixels} of ${pixels} pixels drawn)`);
+    assert.ok(stats.colorPixels > 200, `the first trace's colour is visible (${stats.colorPixels} pixels)`);
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
