@@ -1,52 +1,40 @@
+// Every notebooks/*.ipynb runs headless through the real kernel (nbclient via nbconvert) in
+// LAB_MODE=smoke without error outputs or exceptions on stderr, and shows what expectations.ts asks.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
+import { allOutputText, executeNotebook, notebookProblems, readNotebook, assertUsesProjectKernel } from "../../kernel-lib/report/notebook-runner";
+import { temporaryFolder } from "../../kernel-lib/report/notebook-runner";
+import { notebookExpectations } from "./expectations";
 
-const repo = resolve(__dirname, "../..");
-const notebooksDir = join(repo, "notebooks");
-
-/** Text each executed notebook's outputs must contain; extend when adding a notebook. */
-const expectedOutput: Record<string, RegExp[]> = {
-  "00-environment.ipynb": [/Active backend/, /Node/],
-};
-
-interface NotebookOutput {
-  output_type: string;
-  name?: string;
-  text?: string | string[];
-  data?: Record<string, string | string[]>;
-}
-
-function outputText(output: NotebookOutput): string {
-  const join = (v: string | string[] | undefined): string => (Array.isArray(v) ? v.join("") : (v ?? ""));
-  return join(output.text) + Object.values(output.data ?? {}).map(join).join("\n");
-}
-
+const notebooksDir = resolve(__dirname, "../../notebooks");
 const notebooks = readdirSync(notebooksDir).filter((f) => f.endsWith(".ipynb")).sort();
 
-test("notebooks/ holds notebooks and each has content expectations", () => {
-  assert.ok(notebooks.length > 0, "no notebooks found under notebooks/");
-  for (const name of notebooks) assert.ok(expectedOutput[name], `add output expectations for ${name} in ${__filename}`);
+test("notebooks/ holds notebooks, each names the project kernel and has output expectations", () => {
+  assert.ok(notebooks.length > 0, `no notebooks found under ${notebooksDir}: the smoke run would pass vacuously`);
+  for (const name of notebooks) {
+    assertUsesProjectKernel(name, readNotebook(join(notebooksDir, name)));
+    assert.ok(notebookExpectations[name]?.length, `add output expectations for ${name} in test/notebooks/expectations.ts`);
+  }
 });
 
 for (const name of notebooks) {
-  test(`${name} executes headless through the project kernel (LAB_MODE=smoke)`, () => {
-    const outDir = mkdtempSync(join(tmpdir(), "nb-"));
-    execFileSync(
-      "/usr/bin/python3",
-      ["-m", "jupyter", "nbconvert", "--to", "notebook", "--execute", join(notebooksDir, name), "--output-dir", outDir],
-      { env: { ...process.env, JUPYTER_PATH: join(repo, "jupyter"), LAB_MODE: "smoke" }, stdio: "pipe", timeout: 300_000 },
-    );
-    const executed = JSON.parse(readFileSync(join(outDir, name), "utf8")) as { cells: { outputs?: NotebookOutput[] }[] };
-    const outputs = executed.cells.flatMap((c) => c.outputs ?? []);
-    for (const o of outputs) {
-      assert.notEqual(o.output_type, "error", `${name}: error output ${outputText(o)}`);
-      if (o.name === "stderr") assert.doesNotMatch(outputText(o), /Error|Exception/, `${name}: stderr ${outputText(o)}`);
+  test(`${name} runs headless through the project kernel (LAB_MODE=smoke)`, async () => {
+    const outDir = temporaryFolder("notebook-smoke-");
+    try {
+      const { notebook, wallSeconds } = await executeNotebook({
+        notebookPath: join(notebooksDir, name),
+        outputDir: outDir,
+        mode: "smoke",
+        cellTimeoutSeconds: 600,
+      });
+      console.log(`${name}: ${wallSeconds.toFixed(1)} s`);
+      assert.deepEqual(notebookProblems(notebook), [], `${name} failed`);
+      const text = allOutputText(notebook);
+      for (const pattern of notebookExpectations[name] ?? []) assert.match(text, pattern, `${name}: outputs lack ${pattern}`);
+    } finally {
+      rmSync(outDir, { recursive: true, force: true });
     }
-    const all = outputs.map(outputText).join("\n");
-    for (const pattern of expectedOutput[name] ?? []) assert.match(all, pattern, `${name}: outputs lack ${pattern}`);
   });
 }
