@@ -3,18 +3,31 @@ import type { Chart, LineTrace } from "./chart-spec";
 import type { MimeBundle } from "./display";
 import { showFigure, type ShowOptions } from "./figure";
 
-/** The fields of a training-history record this plot reads (the loop's records have more). */
+/**
+ * The fields of a training-history record this plot reads: `fit`'s EpochRecord fits as is (0-based
+ * `epoch`, shown 1-based like the progress table). Accuracies are fractions in [0, 1] (shown as percent)
+ * or already percent; the short names trainAcc/valAcc are accepted too.
+ */
 export interface EpochMetrics {
   epoch: number;
   trainLoss: number;
-  /** Fraction in [0, 1] or percent; fractions are shown as percent. */
-  trainAcc: number;
+  trainAccuracy?: number;
+  trainAcc?: number;
   valLoss?: number;
+  valAccuracy?: number;
   valAcc?: number;
 }
 
+function trainAccuracyOf(record: EpochMetrics): number | undefined {
+  return record.trainAccuracy ?? record.trainAcc;
+}
+
+function valAccuracyOf(record: EpochMetrics): number | undefined {
+  return record.valAccuracy ?? record.valAcc;
+}
+
 export interface HistoryPlot {
-  /** Epoch with the best validation accuracy (or lowest train loss when there is no validation). */
+  /** `epoch` of the record with the best validation accuracy (train accuracy without validation). */
   bestEpoch: number;
   /** Accuracy at bestEpoch in percent. */
   bestAccuracy: number;
@@ -29,17 +42,18 @@ function percentScale(values: Array<number | undefined>): number {
 
 export async function plotHistory(history: readonly EpochMetrics[], options: ShowOptions & { title?: string } = {}): Promise<HistoryPlot> {
   if (!Array.isArray(history) || history.length === 0) throw new Error("plotHistory: history is empty; pass the array that fit() returned after at least one epoch");
-  const epochs = history.map((record) => record.epoch);
-  const hasValidation = history.some((record) => record.valLoss !== undefined || record.valAcc !== undefined);
-  const scale = percentScale(history.flatMap((record) => [record.trainAcc, record.valAcc]));
-  const optional = (value: number | undefined): number | null => (value === undefined ? null : value);
+  // fit() numbers epochs from 0; people (and the progress table) count from 1.
+  const epochs = history.map((record) => record.epoch + 1);
+  const hasValidation = history.some((record) => record.valLoss !== undefined || valAccuracyOf(record) !== undefined);
+  const scale = percentScale(history.flatMap((record) => [trainAccuracyOf(record), valAccuracyOf(record)]));
+  const optional = (value: number | undefined, factor = 1): number | null => (value === undefined ? null : value * factor);
   const lossTraces: LineTrace[] = [{ type: "scatter", name: "train loss", x: epochs, y: history.map((record) => record.trainLoss), mode: "lines+markers" }];
-  const accuracyTraces: LineTrace[] = [{ type: "scatter", name: "train acc", x: epochs, y: history.map((record) => record.trainAcc * scale), mode: "lines+markers" }];
+  const accuracyTraces: LineTrace[] = [{ type: "scatter", name: "train acc", x: epochs, y: history.map((record) => optional(trainAccuracyOf(record), scale)), mode: "lines+markers" }];
   if (hasValidation) {
     lossTraces.push({ type: "scatter", name: "val loss", x: epochs, y: history.map((record) => optional(record.valLoss)), mode: "lines+markers" });
-    accuracyTraces.push({ type: "scatter", name: "val acc", x: epochs, y: history.map((record) => (record.valAcc === undefined ? null : record.valAcc * scale)), mode: "lines+markers" });
+    accuracyTraces.push({ type: "scatter", name: "val acc", x: epochs, y: history.map((record) => optional(valAccuracyOf(record), scale)), mode: "lines+markers" });
   }
-  const accuracyOf = (record: EpochMetrics): number => (hasValidation ? (record.valAcc ?? Number.NEGATIVE_INFINITY) : record.trainAcc) * scale;
+  const accuracyOf = (record: EpochMetrics): number => ((hasValidation ? valAccuracyOf(record) : trainAccuracyOf(record)) ?? Number.NEGATIVE_INFINITY) * scale;
   let best = history[0];
   for (const record of history) if (accuracyOf(record) > accuracyOf(best)) best = record;
   const prefix = options.title ? `${options.title}: ` : "";
@@ -47,7 +61,7 @@ export async function plotHistory(history: readonly EpochMetrics[], options: Sho
     { traces: lossTraces, layout: { title: `${prefix}loss`, xaxis: { title: "epoch" }, yaxis: { title: "loss" }, width: 520, height: 380 } },
     {
       traces: accuracyTraces,
-      layout: { title: `${prefix}accuracy (best ${accuracyOf(best).toFixed(1)}% at epoch ${best.epoch})`, xaxis: { title: "epoch" }, yaxis: { title: "accuracy (%)" }, width: 520, height: 380 },
+      layout: { title: `${prefix}accuracy (best ${hasValidation ? "val" : "train"} ${accuracyOf(best).toFixed(1)}% at epoch ${best.epoch + 1})`, xaxis: { title: "epoch" }, yaxis: { title: "accuracy (%)" }, width: 520, height: 380 },
     },
   ];
   const bundle = await showFigure(charts, options);

@@ -4,12 +4,15 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
 import sharp from "sharp";
 import { renderChart, renderFigure } from "../../kernel-lib/plots/figure";
 import { plotHistory } from "../../kernel-lib/plots/history-plot";
 import { plotLrSchedule } from "../../kernel-lib/plots/lr-schedule-plot";
-import { plotlyBundlePending, resetPlotlySession } from "../../kernel-lib/plots/plotly-session";
+import { resetPlotlySession } from "../../kernel-lib/plots/plotly-session";
 import { PALETTE, type Chart } from "../../kernel-lib/plots/chart-spec";
+import type { EpochRecord } from "../../kernel-lib/train/callbacks";
 
 const BUNDLE_MARKER = "plotly.js v3.7.0";
 
@@ -56,12 +59,17 @@ function variance(pixels: Buffer): number {
   return squares / pixels.length - mean * mean;
 }
 
-const history = Array.from({ length: 6 }, (_, index) => ({
-  epoch: index + 1,
+// The records fit() returns (0-based epochs, accuracies as fractions).
+const history: EpochRecord[] = Array.from({ length: 6 }, (_, index) => ({
+  epoch: index,
   trainLoss: 2 / (index + 1),
-  trainAcc: 0.4 + 0.08 * index,
+  trainAccuracy: 0.4 + 0.08 * index,
   valLoss: 2.1 / (index + 1) + 0.05,
-  valAcc: index === 2 ? undefined : 0.35 + 0.09 * index,
+  valAccuracy: index === 2 ? undefined : 0.35 + 0.09 * index,
+  lr: 0.1,
+  seconds: 1,
+  imagesPerSecond: 100,
+  metrics: {},
 }));
 
 test("two charts in one session carry the plotly bundle once, each with its own newPlot and data", async () => {
@@ -82,12 +90,13 @@ test("two charts in one session carry the plotly bundle once, each with its own 
   assert.equal(lrLayout.yaxis.type, "log");
   // A missing validation value stays a gap (null), not 0.
   const accuracyScript = first.slice(first.lastIndexOf("var data = "));
-  const accuracyData = scriptValue(accuracyScript, "data") as Array<{ name: string; y: Array<number | null> }>;
+  const accuracyData = scriptValue(accuracyScript, "data") as Array<{ name: string; x: number[]; y: Array<number | null> }>;
   const validation = accuracyData.find((trace) => trace.name === "val acc");
   assert.ok(validation);
   assert.equal(validation.y[2], null);
   assert.ok(Math.abs((validation.y[5] ?? 0) - 80) < 1e-9, "fractions are shown as percent");
-  assert.equal(curves.bestEpoch, 6);
+  assert.equal(curves.bestEpoch, 5);
+  assert.deepEqual(accuracyData[0].x, [1, 2, 3, 4, 5, 6], "epochs shown 1-based like the progress table");
   resetPlotlySession();
   const again = await renderChart(schedule.chart);
   assert.equal(occurrences(again["text/html"] ?? "", BUNDLE_MARKER), 1, "after a reset the next chart carries it again");
@@ -145,21 +154,17 @@ test("heatmap cells are coloured by count: the largest count is the darkest cell
 
 test("in the kernel the hook receives the whole bundle; in a terminal only text is printed and the bundle stays pending", async () => {
   const globals = globalThis as { __kernelLibDisplay?: (bundle: Record<string, string | undefined>) => void };
-  resetPlotlySession();
-  const printed: string[] = [];
-  const originalWrite = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array) => {
-    printed.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  try {
-    await plotLrSchedule([0.1, 0.05, 0.01]);
-  } finally {
-    process.stdout.write = originalWrite;
-  }
-  assert.match(printed.join(""), /Learning-rate schedule\n {2}lr: 3 points/);
-  assert.equal(plotlyBundlePending(), true, "a terminal output does not use up the bundle");
+  // In a child process: swapping this process's stdout.write would also swallow node:test's own reports.
+  const script =
+    `const plots = require(${JSON.stringify(path.resolve(__dirname, "../../kernel-lib/plots"))});` +
+    `plots.plotLrSchedule([0.1, 0.05, 0.01]).then(() => console.log("pending=" + plots.plotlyBundlePending()));`;
+  const terminal = spawnSync(process.execPath, ["--require", "ts-node/register/transpile-only", "-e", script], { encoding: "utf8", cwd: path.resolve(__dirname, "../..") });
+  assert.equal(terminal.status, 0, terminal.stderr);
+  assert.match(terminal.stdout, /^Learning-rate schedule\n {2}lr: 3 points/);
+  assert.doesNotMatch(terminal.stdout, /<script|base64/, "a terminal gets only text");
+  assert.match(terminal.stdout, /pending=true/, "a terminal output does not use up the bundle");
 
+  resetPlotlySession();
   const received: Array<Record<string, string | undefined>> = [];
   globals.__kernelLibDisplay = (bundle) => received.push(bundle);
   try {

@@ -26,7 +26,7 @@ function nbconvertMissing(): string | undefined {
 
 const cells = [
   `import * as tf from "@tensorflow/tfjs";\nimport * as plots from "./kernel-lib/plots";\nplots.resetPlotlySession();`,
-  `const curves = await plots.plotHistory([1, 2, 3, 4].map((epoch) => ({ epoch, trainLoss: 2 / epoch, trainAcc: 0.5 + 0.1 * epoch, valLoss: 2.2 / epoch, valAcc: 0.45 + 0.1 * epoch })));`,
+  `const curves = await plots.plotHistory([0, 1, 2, 3].map((epoch) => ({ epoch, trainLoss: 2 / (epoch + 1), trainAccuracy: 0.5 + 0.1 * epoch, valLoss: 2.2 / (epoch + 1), valAccuracy: 0.45 + 0.1 * epoch })));`,
   `const schedule = await plots.plotLrSchedule([0.1, 0.1, 0.01, 0.01, 0.001], { log: true });`,
   `const names = ["ants", "bees", "wasps"];\nconst yTrue = [0, 1, 2, 0, 1, 2, 0, 1, 2, 2];\nconst yPred = [0, 1, 2, 1, 1, 0, 0, 1, 2, 2];\nconst matrix = await plots.confusionMatrix(yTrue, yPred, names);\nconsole.log("matrix", JSON.stringify(matrix.matrix));`,
   `const perClass = await plots.perClassAccuracy(yTrue, yPred, names);`,
