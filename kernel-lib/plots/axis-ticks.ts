@@ -48,7 +48,8 @@ export function logTicks(min: number, max: number): number[] {
   const ticks: number[] = [];
   for (let power = low; power <= high; power++) {
     for (const multiple of multiples) {
-      const value = multiple * 10 ** power;
+      // Parsed from decimal text: 10 ** -4 is 0.00009999999999999999 in floating point, "1e-4" is not.
+      const value = Number(`${multiple}e${power}`);
       if (value >= min * (1 - 1e-9) && value <= max * (1 + 1e-9)) ticks.push(value);
     }
   }

@@ -95,3 +95,20 @@ test("bad labels fail with messages naming the argument and the fix", () => {
   assert.throws(() => computeConfusionMatrix(logits, [0, 1], 3), /argMax/);
   logits.dispose();
 });
+
+test("normalize 'true' shows each row as percentages of that class", async () => {
+  const yTrue = [0, 0, 0, 0, 1, 1, 2];
+  const yPred = [0, 0, 0, 1, 1, 2, 2];
+  const result = await confusionMatrix(yTrue, yPred, ["a", "b", "c"], { normalize: "true", show: false, includePlotly: false });
+  const heatmap = result.chart.traces[0];
+  assert.equal(heatmap.type, "heatmap");
+  if (heatmap.type !== "heatmap") return;
+  for (let row = 0; row < 3; row++) {
+    const members = yTrue.map((label, index) => ({ label, index })).filter((entry) => entry.label === row);
+    for (let column = 0; column < 3; column++) {
+      const share = members.filter((entry) => yPred[entry.index] === column).length / members.length;
+      assert.ok(Math.abs(heatmap.z[row][column] - share) < 1e-12, `z[${row}][${column}]`);
+      assert.equal(heatmap.text?.[row][column], `${(100 * share).toFixed(1)}%`);
+    }
+  }
+});

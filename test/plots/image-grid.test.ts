@@ -108,3 +108,19 @@ test("top losses shows the k highest losses, highest first", async () => {
   assert.match(result.bundle["text/plain"], /bee \/ bee loss 3\.10, bee \/ ant loss 2\.50, ant \/ bee loss 2\.50/);
   await assert.rejects(() => plotTopLosses({ data: normalizedBatch(2, 8, 8), shape: [2, 8, 8, 3] }, [1], [0, 0], [0, 0], ["a"], 1), /losses has 1 entries for 2 images/);
 });
+
+test("top losses from tensors (images, per-sample losses, labels) leaves the tensor count unchanged", async () => {
+  const count = 4;
+  const images = tf.tensor4d(normalizedBatch(count, 8, 8), [count, 8, 8, 3]);
+  const losses = tf.tensor1d([0.5, 0.1, 0.9, 0.3]);
+  const preds = tf.tensor1d([1, 0, 0, 1], "int32");
+  const targets = tf.tensor1d([0, 0, 1, 1], "int32");
+  const before = tf.memory().numTensors;
+  const result = await plotTopLosses(images, losses, preds, targets, ["ant", "bee"], 2, { mean, std, show: false });
+  assert.equal(tf.memory().numTensors, before);
+  tf.dispose([images, losses, preds, targets]);
+  assert.deepEqual(result.indices, [2, 0]);
+  assert.deepEqual(result.predictions, [0, 1]);
+  assert.deepEqual(result.targets, [1, 0]);
+  assertNear(pixelAt(result.grid.pixels, result.grid.width, result.grid.tiles[0].x + result.grid.tiles[0].width / 2, result.grid.tiles[0].y + result.grid.tiles[0].height / 2), tileColor(2), "first slot shows image 2");
+});
