@@ -42,6 +42,9 @@ test("values round-trip per dtype and survive moves between backends", async (t)
   assert.deepEqual(Array.from(ints.dataSync()), [1, -2, 2147483647, -2147483648]);
   assert.deepEqual(Array.from(bools.dataSync()), [1, 0, 1]);
   assert.deepEqual(strings.dataSync(), ["a", "bé"]);
+  // Kernels with native implementations hand string inputs to the cpu kernel.
+  assert.deepEqual(tf.reshape(strings, [2, 1]).arraySync(), [["a"], ["bé"]]);
+  assert.deepEqual(tf.concat([strings, strings]).dataSync(), ["a", "bé", "a", "bé"]);
   assert.deepEqual(Array.from(scalar.dataSync()), [7]);
   // The engine moves data when the backend changes; values must come through both ways.
   await tf.setBackend("cpu");

@@ -19,6 +19,10 @@ export function torchKernel<Attrs = tf.NamedAttrMap>(kernelName: string, body: T
     backendName: "torch",
     kernelFunc: ({ inputs, backend, attrs }) => {
       const torchBackend = backend as TorchBackend;
+      // String tensors have no native form; whatever a kernel does with them, the cpu kernel does it.
+      if (Object.values(inputs).some((info) => info !== undefined && info !== null && info.dtype === "string")) {
+        return runKernelOnCpu(kernelName, inputs, torchBackend, attrs ?? {});
+      }
       const result = body(inputs, torchBackend, (attrs ?? {}) as unknown as Attrs);
       if (result === runOnCpu) return runKernelOnCpu(kernelName, inputs, torchBackend, attrs ?? {});
       return result;
