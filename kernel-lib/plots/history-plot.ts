@@ -46,12 +46,14 @@ export async function plotHistory(history: readonly EpochMetrics[], options: Sho
   const epochs = history.map((record) => record.epoch + 1);
   const hasValidation = history.some((record) => record.valLoss !== undefined || valAccuracyOf(record) !== undefined);
   const scale = percentScale(history.flatMap((record) => [trainAccuracyOf(record), valAccuracyOf(record)]));
+  // Markers help read a few epochs; on long runs they only clutter the line.
+  const mode = history.length <= 60 ? "lines+markers" : "lines";
   const optional = (value: number | undefined, factor = 1): number | null => (value === undefined ? null : value * factor);
-  const lossTraces: LineTrace[] = [{ type: "scatter", name: "train loss", x: epochs, y: history.map((record) => record.trainLoss), mode: "lines+markers" }];
-  const accuracyTraces: LineTrace[] = [{ type: "scatter", name: "train acc", x: epochs, y: history.map((record) => optional(trainAccuracyOf(record), scale)), mode: "lines+markers" }];
+  const lossTraces: LineTrace[] = [{ type: "scatter", name: "train loss", x: epochs, y: history.map((record) => record.trainLoss), mode }];
+  const accuracyTraces: LineTrace[] = [{ type: "scatter", name: "train acc", x: epochs, y: history.map((record) => optional(trainAccuracyOf(record), scale)), mode }];
   if (hasValidation) {
-    lossTraces.push({ type: "scatter", name: "val loss", x: epochs, y: history.map((record) => optional(record.valLoss)), mode: "lines+markers" });
-    accuracyTraces.push({ type: "scatter", name: "val acc", x: epochs, y: history.map((record) => optional(valAccuracyOf(record), scale)), mode: "lines+markers" });
+    lossTraces.push({ type: "scatter", name: "val loss", x: epochs, y: history.map((record) => optional(record.valLoss)), mode });
+    accuracyTraces.push({ type: "scatter", name: "val acc", x: epochs, y: history.map((record) => optional(valAccuracyOf(record), scale)), mode });
   }
   const accuracyOf = (record: EpochMetrics): number => ((hasValidation ? valAccuracyOf(record) : trainAccuracyOf(record)) ?? Number.NEGATIVE_INFINITY) * scale;
   let best = history[0];
