@@ -35,6 +35,9 @@ function typedArrayFor(values: BackendValues, dtype: tf.DataType): ArrayBufferVi
 export class TorchBackend extends tf.KernelBackend {
   private readonly data: tf.DataStorage<TorchTensorData>;
   private nextDataId = 0;
+  /** Layout copies of a tensor (e.g. a conv filter in oneDNN's preferred layout), freed with the tensor. */
+  private readonly derived = new WeakMap<DataId, Map<string, TensorHandle>>();
+  private derivedCount = 0;
 
   constructor(readonly device: "cpu" | "cuda") {
     super();
@@ -79,6 +82,12 @@ export class TorchBackend extends tf.KernelBackend {
     stored.refCount--;
     if (!force && stored.refCount > 0) return false;
     if (stored.handle !== undefined) addon().dispose(stored.handle);
+    const copies = this.derived.get(dataId);
+    if (copies) {
+      for (const handle of copies.values()) addon().dispose(handle);
+      this.derivedCount -= copies.size;
+      this.derived.delete(dataId);
+    }
     this.data.delete(dataId);
     return true;
   }
@@ -95,10 +104,10 @@ export class TorchBackend extends tf.KernelBackend {
     return this.data.numDataIds();
   }
 
-  override memory(): { unreliable: boolean; reasons?: string[]; liveNativeTensors?: number } {
+  override memory(): { unreliable: boolean; reasons?: string[]; liveNativeTensors?: number; derivedNativeTensors?: number } {
     // TF.js counts bytes from shapes; what the backend adds is the addon's own live-tensor count, which
-    // must equal numDataIds() (minus string tensors) when nothing leaks.
-    return { unreliable: false, liveNativeTensors: addon().liveCount() };
+    // must equal numDataIds() (minus string tensors) plus the derived layout copies when nothing leaks.
+    return { unreliable: false, liveNativeTensors: addon().liveCount(), derivedNativeTensors: this.derivedCount };
   }
 
   override async time(work: () => void): Promise<tf.BackendTimingInfo> {
@@ -138,6 +147,25 @@ export class TorchBackend extends tf.KernelBackend {
     const dataId = { id: this.nextDataId++ };
     this.data.set(dataId, { handle, strings: undefined, dtype, shape, refCount: 1 });
     return { dataId, shape, dtype };
+  }
+
+  /**
+   * A tensor derived from `info` that is computed once per data buffer and freed with it, e.g. a filter
+   * converted to the layout the convolution library wants: model weights keep their data between calls.
+   * The returned handle belongs to the cache; callers must not free it.
+   */
+  derivedHandle(info: tf.TensorInfo, key: string, make: (handle: TensorHandle) => TensorHandle): TensorHandle {
+    let copies = this.derived.get(info.dataId);
+    const cached = copies?.get(key);
+    if (cached !== undefined) return cached;
+    const handle = make(this.handleOf(info));
+    if (!copies) {
+      copies = new Map<string, TensorHandle>();
+      this.derived.set(info.dataId, copies);
+    }
+    copies.set(key, handle);
+    this.derivedCount++;
+    return handle;
   }
 
   /** Frees a native intermediate that never became a TF.js tensor. */

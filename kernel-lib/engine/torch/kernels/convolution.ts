@@ -89,15 +89,29 @@ function emptyChannelsLast(backend: TorchBackend, shape: number[]): TensorHandle
   return emptyWithFormat.tensor(shape, atenScalarType.float32, null, backend.device, null, atenMemoryFormat.channelsLast);
 }
 
+/**
+ * The filter as ATen's [out, in, h, w] weight in channels_last memory, which oneDNN takes without a
+ * reorder copy; cached per filter buffer, since weights are reused across calls (forward and input
+ * gradient within a step, every call in inference).
+ */
+function convWeight(backend: TorchBackend, filter: tf.TensorInfo): TensorHandle {
+  return backend.derivedHandle(filter, "oihw-channels-last", (handle) => {
+    const view = hwioAsOihw(handle);
+    const dense = aten("contiguous").tensor(view, atenMemoryFormat.channelsLast);
+    backend.free(view);
+    return dense;
+  });
+}
+
 function forwardConv(backend: TorchBackend, x: tf.TensorInfo, filter: tf.TensorInfo, attrs: tf.Conv2DAttrs, bias: tf.TensorInfo | undefined): { handle: TensorHandle; shape: number[] } {
   const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
     attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false, "channelsLast");
   const geometry = planGeometry(info);
   const nchw = convInput(backend, x, geometry);
-  const weight = hwioAsOihw(backend.handleOf(filter));
+  const weight = convWeight(backend, filter);
   const out = convolution.tensor(nchw, weight, bias ? backend.handleOf(bias) : null, geometry.stride, geometry.padding, geometry.dilation, false, [0, 0], 1);
   const nhwc = nchwAsNhwc(out);
-  backend.free(nchw, weight, out);
+  backend.free(nchw, out);
   return { handle: nhwc, shape: info.outShape };
 }
 
@@ -132,10 +146,10 @@ export const convolutionKernels: tf.KernelConfig[] = [
     // ATen needs the input only for its shape and layout: an uninitialised channels_last stand-in.
     const inputStandIn = emptyChannelsLast(backend, paddedInputShape(geometry, batch, channels));
     const dyNchw = nhwcAsChannelsLast(backend.handleOf(dy));
-    const weight = hwioAsOihw(backend.handleOf(filter));
+    const weight = convWeight(backend, filter);
     const [gradInput, ...unrequested] = convolutionBackward.call([dyNchw, inputStandIn, weight, null, geometry.stride, geometry.padding,
       geometry.dilation, false, [0, 0], 1, [true, false, false]]) as Array<TensorHandle | null>;
-    backend.free(inputStandIn, dyNchw, weight, ...definedHandles(unrequested));
+    backend.free(inputStandIn, dyNchw, ...definedHandles(unrequested));
     let grad = gradInput as TensorHandle;
     if (geometry.explicit) {
       const [top, , left] = geometry.explicit;
