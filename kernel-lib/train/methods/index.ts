@@ -16,3 +16,5 @@ export {
   type StepRecord,
   type EvaluationRecord,
 } from "./semi-supervised-run";
+export { accuracyCurves, pseudoLabelQuality, comparisonRows, comparisonTable, showComparison, type ComparisonRow } from "./comparison-report";
+export { runResult, writeRunResult, type RunResultContext } from "./run-result-file";
