@@ -5,9 +5,10 @@ import * as tf from "@tensorflow/tfjs";
 
 /**
  * Writes and reads a TF.js LayersModel folder (model.json + group1-shardKofN.bin) the way
- * `tf.loadLayersModel("…/model.json")` expects it over http(s) or from a bundle. Every file is
- * written to a temporary name and renamed, model.json last, so a crash never leaves a model.json
- * that points at missing or half-written shards.
+ * `tf.loadLayersModel("…/model.json")` expects it over http(s) or from a bundle. The folder is
+ * written complete under a temporary name and then swapped in by rename, so a reader or a crash
+ * never sees a model.json next to shards of another export (or half-written ones), and shards of an
+ * earlier, larger export do not linger.
  */
 export const MODEL_JSON = "model.json";
 /** TF.js's own default shard size: small enough for browser caches. */
@@ -32,13 +33,16 @@ export function writeLayersModelFiles(
     throw new Error("writeLayersModelFiles: artifacts need modelTopology, weightSpecs and weightData (from graphToLayersArtifacts).");
   }
   if (!(shardBytes > 0)) throw new Error(`writeLayersModelFiles: shardBytes must be positive, got ${shardBytes}.`);
-  fs.mkdirSync(directory, { recursive: true });
+  refuseForeignFiles(directory);
+  const staging = `${directory}.partial-${process.pid}`;
+  fs.rmSync(staging, { recursive: true, force: true });
+  fs.mkdirSync(staging, { recursive: true });
   const data = weightBytesOf(artifacts.weightData);
   const shardCount = Math.max(1, Math.ceil(data.byteLength / shardBytes));
   const shards: string[] = [];
   for (let index = 0; index < shardCount; index++) {
     const name = `group1-shard${index + 1}of${shardCount}.bin`;
-    writeAtomically(path.join(directory, name), data.subarray(index * shardBytes, Math.min(data.byteLength, (index + 1) * shardBytes)));
+    fs.writeFileSync(path.join(staging, name), data.subarray(index * shardBytes, Math.min(data.byteLength, (index + 1) * shardBytes)));
     shards.push(name);
   }
   const modelJson = {
@@ -49,8 +53,27 @@ export function writeLayersModelFiles(
     weightsManifest: [{ paths: shards, weights: artifacts.weightSpecs }],
   };
   const jsonBytes = Buffer.from(JSON.stringify(modelJson));
-  writeAtomically(path.join(directory, MODEL_JSON), jsonBytes);
+  fs.writeFileSync(path.join(staging, MODEL_JSON), jsonBytes);
+  const previous = `${directory}.previous-${process.pid}`;
+  if (fs.existsSync(directory)) fs.renameSync(directory, previous);
+  fs.renameSync(staging, directory);
+  fs.rmSync(previous, { recursive: true, force: true });
   return { directory, modelJson: MODEL_JSON, shards, weightBytes: data.byteLength, totalBytes: data.byteLength + jsonBytes.byteLength };
+}
+
+/** The folder is replaced as a whole, so it must hold nothing but an earlier export. */
+function refuseForeignFiles(directory: string): void {
+  if (!fs.existsSync(directory)) return;
+  if (!fs.statSync(directory).isDirectory()) {
+    throw new Error(`writeLayersModelFiles: ${directory} is a file; pass a folder path for model.json and its shards.`);
+  }
+  const foreign = fs.readdirSync(directory).filter((name) => name !== MODEL_JSON && !/^group\d+-shard\d+of\d+\.bin$/.test(name));
+  if (foreign.length > 0) {
+    throw new Error(
+      `writeLayersModelFiles: ${directory} holds other files (${foreign.slice(0, 3).join(", ")}${foreign.length > 3 ? ", ..." : ""}); ` +
+        "the export replaces its folder as a whole, so pass an empty or model-only folder such as out/tfjs.",
+    );
+  }
 }
 
 /** An IOHandler that loads a LayersModel folder from disk (tfjs has no file:// loader without tfjs-node). */

@@ -40,7 +40,7 @@ test("resnet18 LayersModel round trip from disk matches PyTorch and the folded g
   const directory = path.join(scratch, "float32");
   const written = writeLayersModelFiles(directory, graphToLayersArtifacts(graph));
   assert.ok(written.shards.length > 1, "a 44 MB model is split into 4 MB shards");
-  assert.deepEqual(fs.readdirSync(directory).filter((file) => file.includes(".tmp-")), []);
+  assert.deepEqual(fs.readdirSync(scratch).filter((file) => /\.(partial|previous)-/.test(file)), []);
   const folded = foldBatchNorm(graph);
   const foldedParameters = folded.nodes.flatMap(graphNodeWeights).reduce((sum, weight) => sum + weight.values.length, 0);
   assert.equal(written.weightBytes, foldedParameters * 4);
@@ -150,4 +150,26 @@ test("float16 and uint8 exports decode to the quantized weights and shrink the s
     out.dispose();
     model.dispose();
   }
+});
+
+test("re-exporting into a folder replaces it whole (no stale shards) and refuses folders with other files", () => {
+  const graph = {
+    name: "tiny",
+    input: "input",
+    inputShape: [4, 4, 1] as [number, number, number],
+    nodes: [
+      { op: "conv2d" as const, name: "conv", input: "input", filter: { shape: [1, 1, 1, 8], values: new Float32Array(8).fill(0.5) }, strides: [1, 1] as [number, number], pads: [0, 0, 0, 0] as [number, number, number, number] },
+      { op: "globalAvgPool" as const, name: "pool", input: "conv" },
+    ],
+    output: "pool",
+  };
+  const directory = path.join(scratch, "rewrite");
+  const many = writeLayersModelFiles(directory, graphToLayersArtifacts(graph), 8);
+  assert.equal(many.shards.length, 4);
+  const few = writeLayersModelFiles(directory, graphToLayersArtifacts(graph, { quantization: "uint8" }), 8);
+  assert.equal(few.shards.length, 1);
+  assert.deepEqual(fs.readdirSync(directory).sort(), ["group1-shard1of1.bin", "model.json"]);
+  fs.writeFileSync(path.join(directory, "notes.txt"), "mine");
+  assert.throws(() => writeLayersModelFiles(directory, graphToLayersArtifacts(graph)), /holds other files \(notes\.txt\)/);
+  assert.equal(fs.readFileSync(path.join(directory, "notes.txt"), "utf8"), "mine");
 });
