@@ -30,12 +30,12 @@ export interface ConfusionMatrixResult {
   bundle: MimeBundle;
 }
 
-function checkClassNames(classNames: string[]): void {
+function checkClassNames(classNames: readonly string[]): void {
   if (!Array.isArray(classNames) || classNames.length === 0) throw new Error("classNames: pass the dataset's class names (e.g. dataset.classes), one per class index");
 }
 
 /** Computes and plots the confusion matrix with class names and counts in each cell. */
-export async function confusionMatrix(yTrue: LabelInput, yPred: LabelInput, classNames: string[], options: ConfusionMatrixOptions = {}): Promise<ConfusionMatrixResult> {
+export async function confusionMatrix(yTrue: LabelInput, yPred: LabelInput, classNames: readonly string[], options: ConfusionMatrixOptions = {}): Promise<ConfusionMatrixResult> {
   checkClassNames(classNames);
   const matrix = computeConfusionMatrix(yTrue, yPred, classNames.length);
   const normalized = matrix.map((row) => {
@@ -52,8 +52,8 @@ export async function confusionMatrix(yTrue: LabelInput, yPred: LabelInput, clas
         type: "heatmap",
         name: "confusion matrix",
         z: asPercent ? normalized.map((row) => row.map((value) => (Number.isNaN(value) ? 0 : value))) : matrix,
-        x: classNames,
-        y: classNames,
+        x: [...classNames],
+        y: [...classNames],
         text: asPercent ? normalized.map((row) => row.map((value) => (Number.isNaN(value) ? "–" : `${(100 * value).toFixed(1)}%`))) : matrix.map((row) => row.map(String)),
       },
     ],

@@ -160,7 +160,7 @@ export async function imageGridPng(grid: ImageGrid, labels?: string[], labelColo
 
 export interface ShowImagesOptions extends Omit<ImageGridOptions, "labels"> {
   /** Names for class-index labels (e.g. dataset.classes). */
-  classNames?: string[];
+  classNames?: readonly string[];
   title?: string;
   show?: boolean;
 }
@@ -171,7 +171,7 @@ export interface ImageGridResult {
   bundle: MimeBundle;
 }
 
-function labelTexts(labels: LabelInput | string[] | undefined, classNames: string[] | undefined): string[] | undefined {
+function labelTexts(labels: LabelInput | readonly string[] | undefined, classNames: readonly string[] | undefined): string[] | undefined {
   if (labels === undefined) return undefined;
   if (Array.isArray(labels) && labels.every((label) => typeof label === "string")) return labels as string[];
   const indices = readLabels(labels as LabelInput, "labels", classNames?.length);
@@ -190,7 +190,7 @@ export async function imageGridBundle(grid: ImageGrid, labels: string[] | undefi
 }
 
 /** Shows a batch as an image grid; `labels` are class indices (named through classNames) or strings. */
-export async function showImages(images: ImageBatch, labels?: LabelInput | string[], options: ShowImagesOptions = {}): Promise<ImageGridResult> {
+export async function showImages(images: ImageBatch, labels?: LabelInput | readonly string[], options: ShowImagesOptions = {}): Promise<ImageGridResult> {
   const texts = labelTexts(labels, options.classNames);
   const grid = makeImageGrid(images, { ...options, labels: texts });
   const bundle = await imageGridBundle(grid, texts, options.title ?? "Images", options.labelColors);

@@ -35,7 +35,7 @@ export interface PerClassAccuracyResult extends PerClassAccuracy {
   bundle: MimeBundle;
 }
 
-export async function perClassAccuracy(yTrue: LabelInput, yPred: LabelInput, classNames: string[], options: ShowOptions & { title?: string } = {}): Promise<PerClassAccuracyResult> {
+export async function perClassAccuracy(yTrue: LabelInput, yPred: LabelInput, classNames: readonly string[], options: ShowOptions & { title?: string } = {}): Promise<PerClassAccuracyResult> {
   if (!Array.isArray(classNames) || classNames.length === 0) throw new Error("classNames: pass the dataset's class names (e.g. dataset.classes), one per class index");
   const result = computePerClassAccuracy(yTrue, yPred, classNames.length);
   const chart: Chart = {
@@ -43,7 +43,7 @@ export async function perClassAccuracy(yTrue: LabelInput, yPred: LabelInput, cla
       {
         type: "bar",
         name: "accuracy (%)",
-        x: classNames,
+        x: [...classNames],
         y: result.accuracy.map((value) => (Number.isNaN(value) ? 0 : 100 * value)),
         text: result.accuracy.map((value) => (Number.isNaN(value) ? "n/a" : `${(100 * value).toFixed(1)}%`)),
       },

@@ -32,7 +32,7 @@ export async function plotTopLosses(
   losses: ArrayLike<number> | tf.Tensor,
   preds: LabelInput,
   targets: LabelInput,
-  classNames: string[],
+  classNames: readonly string[],
   k = 9,
   options: TopLossesOptions = {},
 ): Promise<TopLossesResult> {
