@@ -153,9 +153,10 @@ function uniqueLayerNames(graph: InferenceGraph): Map<string, string> {
   const used = new Set<string>();
   const names = new Map<string, string>();
   const claim = (value: string, wanted: string): void => {
-    let name = wanted.replace(/[^A-Za-z0-9_]/g, "_") || "layer";
-    if (!/^[A-Za-z]/.test(name)) name = `l_${name}`;
-    for (let suffix = 2; used.has(name) || used.has(`${name}_pad`); suffix++) name = `${wanted.replace(/[^A-Za-z0-9_]/g, "_")}_${suffix}`;
+    let base = wanted.replace(/[^A-Za-z0-9_]/g, "_") || "layer";
+    if (!/^[A-Za-z]/.test(base)) base = `l_${base}`;
+    let name = base;
+    for (let suffix = 2; used.has(name) || used.has(`${name}_pad`); suffix++) name = `${base}_${suffix}`;
     used.add(name);
     used.add(`${name}_pad`);
     names.set(value, name);

@@ -173,3 +173,29 @@ test("re-exporting into a folder replaces it whole (no stale shards) and refuses
   assert.throws(() => writeLayersModelFiles(directory, graphToLayersArtifacts(graph)), /holds other files \(notes\.txt\)/);
   assert.equal(fs.readFileSync(path.join(directory, "notes.txt"), "utf8"), "mine");
 });
+
+test("layer names that clash after sanitizing (dots vs underscores) stay unique and load", async () => {
+  const filter = { shape: [1, 1, 1, 1], values: new Float32Array([2]) };
+  const graph = {
+    name: "a.b",
+    input: "a.b",
+    inputShape: [2, 2, 1] as [number, number, number],
+    nodes: [
+      { op: "conv2d" as const, name: "a_b", input: "a.b", filter, strides: [1, 1] as [number, number], pads: [1, 1, 1, 1] as [number, number, number, number] },
+      { op: "relu" as const, name: "1x", input: "a_b" },
+      { op: "globalAvgPool" as const, name: "a_b_2", input: "1x" },
+    ],
+    output: "a_b_2",
+  };
+  const artifacts = graphToLayersArtifacts(graph);
+  const model = await tf.loadLayersModel(tf.io.fromMemory(artifacts));
+  const names = model.layers.map((layer) => layer.name);
+  assert.equal(new Set(names).size, names.length);
+  assert.ok(names.includes("l_1x"));
+  // Worked by hand: a 2x2 input of ones, zero-padded to 4x4, times the 1x1 filter 2:
+  // the padded border is 12 zeros and the 2x2 centre holds 2, so the mean is 4 * 2 / 16 = 0.5.
+  const out = model.predict(tf.ones([1, 2, 2, 1])) as tf.Tensor;
+  assert.deepEqual(Array.from(out.dataSync()), [0.5]);
+  out.dispose();
+  model.dispose();
+});
