@@ -70,7 +70,8 @@ export function runtimeError(thrown: unknown, cells: ReadonlyMap<number, CellSou
     // The wrapper tslab adds around a cell has no TypeScript line.
     if (tsLine === undefined) continue;
     const code = cell.typescript.split("\n")[tsLine - 1] ?? "";
-    traceback.push(`${frame.replace(CELL_FILE_PATTERN, `cell[${match[1]}], line ${tsLine}`)}`);
+    // The column is dropped: it counts characters of the JavaScript, not of the cell.
+    traceback.push(frame.replace(CELL_FILE_PATTERN, `cell[${match[1]}], line ${tsLine}`));
     traceback.push(`--> ${tsLine} ${code.trim()}`);
   }
   return { ename, evalue, traceback };

@@ -86,6 +86,22 @@ class TypeScriptKernelTests(jupyter_kernel_test.KernelTests):
         self.assertRegex(traceback, r"line 3\b")
         self.assertIn('throw new RangeError("third line " + okLine)', traceback)
 
+    def test_async_error_names_cell_line(self):
+        self.flush_channels()
+        code = 'await new Promise((resolve) => setTimeout(resolve, 10));\nconst label = "async";\nthrow new SyntaxError(label + " failure");'
+        msg_id = self.kc.execute(code)
+        reply = self.reply_to(msg_id)["content"]
+        self.assertEqual((reply["status"], reply["ename"], reply["evalue"]), ("error", "SyntaxError", "async failure"))
+        self.assertIn('--> 3 throw new SyntaxError(label + " failure");', reply["traceback"])
+
+    def test_compile_error_names_cell_line(self):
+        self.flush_channels()
+        msg_id = self.kc.execute('const fine = 1;\nconst wrong: string = fine;')
+        reply = self.reply_to(msg_id)["content"]
+        self.assertEqual((reply["status"], reply["ename"]), ("error", "TypeScriptError"))
+        self.assertRegex(reply["evalue"], r"^line 2:7 - Type 'number' is not assignable to type 'string'")
+        self.assertIn("--> 2 const wrong: string = fine;", reply["traceback"])
+
     def test_update_display_data_keeps_display_id(self):
         self.flush_channels()
         code = (
@@ -110,6 +126,14 @@ class TypeScriptKernelTests(jupyter_kernel_test.KernelTests):
         self.assertRegex(reply["evalue"], "interrupted")
         after = self.kc.execute("1 + 1")
         self.assertEqual(self.reply_to(after)["content"]["status"], "ok")
+
+    def test_interrupt_stops_an_awaited_promise(self):
+        self.flush_channels()
+        msg_id = self.kc.execute("await new Promise((resolve) => setTimeout(resolve, 60000));")
+        time.sleep(1.5)
+        self.km.interrupt_kernel()
+        reply = self.reply_to(msg_id, timeout=20)["content"]
+        self.assertEqual((reply["status"], reply["evalue"]), ("error", "Interrupted asynchronously"))
 
     def test_comm_info_reply_type(self):
         self.flush_channels()
