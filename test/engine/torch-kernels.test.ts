@@ -90,6 +90,21 @@ const cases: KernelCase[] = [
   { name: "FusedBatchNorm 2-D no scale", inputs: [f(5, 3), f(3), positive(3), f(3)], forward: (x, m, v, o) => tf.batchNorm(x, m, v, o, undefined, 1e-5) },
   { name: "FusedBatchNorm broadcast params", inputs: [f(2, 4, 4, 3), f(1, 1, 4, 3), positive(1, 1, 4, 3)], forward: (x, m, v) => tf.batchNorm(x, m, v) },
 
+  {
+    name: "tf.moments + batchNorm (training statistics)",
+    inputs: [f(4, 3, 3, 5), positive(5), f(5)],
+    forward: (x, gamma, beta) => { const { mean, variance } = tf.moments(x, [0, 1, 2]); return tf.batchNorm(x, mean, variance, beta, gamma, 1e-3); },
+    gradientOf: [0, 1, 2],
+  },
+  {
+    name: "tf.moments + batchNorm, statistics also used elsewhere",
+    inputs: [f(6, 4), positive(4), f(4)],
+    forward: (x, gamma, beta) => {
+      const { mean, variance } = tf.moments(x, [0]);
+      return [tf.batchNorm(x, mean, variance, beta, gamma, 1e-5), tf.mul(mean, variance)];
+    },
+    gradientOf: [0, 1, 2],
+  },
   { name: "Sum axes [1,2]", inputs: [f(2, 3, 4, 5)], forward: (x) => tf.sum(x, [1, 2]), gradientOf: [0] },
   { name: "Sum all, keepDims", inputs: [f(3, 4)], forward: (x) => tf.sum(x, undefined, true), gradientOf: [0] },
   { name: "Sum int32 / bool", inputs: [ints(3, 4), bools(3, 4)], forward: (i, b) => [tf.sum(i, 1), tf.sum(b)] },
@@ -174,4 +189,25 @@ test("StridedSlice with shrinkAxisMask equals x[1:5:2, ::3, 0] computed by hand"
   const sliced = tf.stridedSlice(tf.tensor(values, shape), [1, 0, 0], [5, 7, 4], [2, 3, 1], 0, 2, 0, 0, 4);
   assert.deepEqual(sliced.shape, [2, 3]);
   assert.deepEqual(Array.from(sliced.dataSync()), expected);
+});
+
+test("a training BatchNorm's gradient takes the one-pass path on backend torch", async (t) => {
+  if (!torchBackendOrSkip()) return t.skip("no libtorch on this machine");
+  await tf.setBackend("torch");
+  const x = tf.tensor(seededValues(4 * 6 * 6 * 8, 12), [4, 6, 6, 8]);
+  const gamma = tf.ones([8]);
+  const beta = tf.zeros([8]);
+  const profile = await tf.profile(() => {
+    const gradients = tf.grads((input: tf.Tensor) => {
+      const { mean, variance } = tf.moments(input, [0, 1, 2]);
+      return tf.sum(tf.mul(tf.batchNorm(input, mean, variance, beta, gamma, 1e-5), tf.tensor(seededValues(8, 13), [8])));
+    })([x]);
+    return gradients[0];
+  });
+  const names = profile.kernels.map((kernel) => kernel.name);
+  assert.ok(names.includes("TorchBatchNormGrad"), `kernels run: ${names.join(", ")}`);
+  // TF.js's formula would square-gradient the centered input: a full-size Multiply with x's shape.
+  const fullSizeMultiplies = profile.kernels.filter((kernel) => kernel.name === "Multiply" && JSON.stringify(kernel.outputShapes[0]) === JSON.stringify(x.shape) && kernel.inputShapes.every((shape) => JSON.stringify(shape) === JSON.stringify(x.shape)));
+  assert.equal(fullSizeMultiplies.length, 0, "the variance path was computed although its gradient is known to be zero");
+  tf.dispose([x, gamma, beta]);
 });

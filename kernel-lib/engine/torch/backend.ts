@@ -3,10 +3,23 @@
  * String tensors (rare: labels, file names) stay as JS values; kernels on them take the cpu fallback.
  */
 import * as tf from "@tensorflow/tfjs";
-import { addon, addonDtypeCode, TensorHandle } from "./native-addon";
+import { aten } from "./aten";
+import { addon, addonDtypeCode, atenScalarType, TensorHandle } from "./native-addon";
 
 type BackendValues = tf.backend_util.BackendValues;
 type DataId = object;
+
+/**
+ * What a kernel knows about an output's values, exactly, from how it was computed. It lets the BatchNorm
+ * gradient recognise tf.moments' batch statistics of its own input (and take PyTorch's one-pass training
+ * gradient), and lets elementwise kernels skip work on the all-zero gradients that then flow back.
+ */
+export type TensorOrigin =
+  | { kind: "zeros" }
+  /** Same values and shape as `source` (Cast to the same dtype). */
+  | { kind: "alias"; source: DataId }
+  /** mean over all axes but the last; `centered` = source - that mean; then its square; then the mean of that. */
+  | { kind: "batchMean" | "centered" | "centeredSquare" | "batchVariance"; source: DataId };
 
 interface TorchTensorData {
   /** undefined only for string tensors, which hold `strings` instead. */
@@ -15,6 +28,7 @@ interface TorchTensorData {
   dtype: tf.DataType;
   shape: number[];
   refCount: number;
+  origin?: TensorOrigin;
 }
 
 export const torchBackendName = "torch";
@@ -143,10 +157,39 @@ export class TorchBackend extends tf.KernelBackend {
   }
 
   /** Wraps a native result (ownership moves to TF.js) as a kernel output. */
-  output(handle: TensorHandle, shape: number[], dtype: tf.DataType): tf.TensorInfo {
+  output(handle: TensorHandle, shape: number[], dtype: tf.DataType, origin?: TensorOrigin): tf.TensorInfo {
     const dataId = { id: this.nextDataId++ };
-    this.data.set(dataId, { handle, strings: undefined, dtype, shape, refCount: 1 });
+    this.data.set(dataId, { handle, strings: undefined, dtype, shape, refCount: 1, origin });
     return { dataId, shape, dtype };
+  }
+
+  originOf(info: tf.TensorInfo): TensorOrigin | undefined {
+    return this.data.has(info.dataId) ? this.data.get(info.dataId).origin : undefined;
+  }
+
+  /** The data buffer whose values `info` repeats unchanged (itself unless it is a same-dtype Cast of one). */
+  valueRoot(info: tf.TensorInfo): DataId {
+    const origin = this.originOf(info);
+    return origin?.kind === "alias" ? origin.source : info.dataId;
+  }
+
+  /** Records what a kernel knows about its output's values (see TensorOrigin). */
+  setOrigin(info: tf.TensorInfo, origin: TensorOrigin | undefined): tf.TensorInfo {
+    if (origin) this.data.get(info.dataId).origin = origin;
+    return info;
+  }
+
+  isZeros(info: tf.TensorInfo): boolean {
+    return this.originOf(info)?.kind === "zeros";
+  }
+
+  /** An all-zero tensor as a broadcast view of one zero: no memory, no pass over data. */
+  zeros(shape: number[], dtype: tf.DataType): tf.TensorInfo {
+    const scalarType = dtype === "int32" ? atenScalarType.int32 : dtype === "bool" ? atenScalarType.bool : atenScalarType.float32;
+    const zero = aten("zeros").tensor([], scalarType, null, this.device);
+    const expanded = aten("expand").tensor(zero, shape);
+    this.free(zero);
+    return this.output(expanded, [...shape], dtype, { kind: "zeros" });
   }
 
   /**

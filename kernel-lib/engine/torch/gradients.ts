@@ -4,7 +4,7 @@
  * every other backend (and for shapes the torch kernels do not cover).
  */
 import * as tf from "@tensorflow/tfjs";
-import { torchBackendName } from "./backend";
+import { TorchBackend, torchBackendName } from "./backend";
 import { torchBatchNormGrad, torchMeanGrad, torchReluGrad, torchSquaredDifferenceGrad } from "./kernels/gradient-kernels";
 
 type GradientMap = { [inputName: string]: () => tf.Tensor };
@@ -41,9 +41,15 @@ export function registerTorchGradients(): void {
   replaceGradient("FusedBatchNorm", (dy, [x, mean, variance, scale], attrs) => {
     const channels = x.shape[x.rank - 1];
     if (!(x.rank === 4 || x.rank === 2) || ![mean, variance, scale].every((parameter) => isPerChannel(parameter, channels))) return undefined;
+    const backend = tf.backend() as TorchBackend;
+    const root = backend.valueRoot(x);
+    const meanOrigin = backend.originOf(mean);
+    const varianceOrigin = backend.originOf(variance);
+    const batchStatistics = meanOrigin?.kind === "batchMean" && meanOrigin.source === root && varianceOrigin?.kind === "batchVariance" && varianceOrigin.source === root;
     // Computed here, not inside the per-input closures: TF.js runs each closure in its own tidy, which
     // would dispose results shared between them. Unused results die with the backward pass's scope.
-    const [dx, dmean, dvariance, dscale, doffset] = runTorchKernel(torchBatchNormGrad, scale ? { dy, x, mean, variance, scale } : { dy, x, mean, variance }, attrs) as tf.Tensor[];
+    const [dx, dmean, dvariance, dscale, doffset] = runTorchKernel(torchBatchNormGrad, scale ? { dy, x, mean, variance, scale } : { dy, x, mean, variance },
+      { ...attrs, batchStatistics }) as tf.Tensor[];
     return { x: () => dx, mean: () => dmean, variance: () => dvariance, scale: () => dscale, offset: () => doffset };
   });
 
@@ -53,6 +59,10 @@ export function registerTorchGradients(): void {
     const [gradientOfA, gradientOfB] = runTorchKernel(torchSquaredDifferenceGrad, { dy, a, b }) as tf.Tensor[];
     return { a: () => gradientOfA, b: () => gradientOfB };
   });
+
+  // d(x^2) = 2x dy; with a known-zero dy (the variance path after a batch-statistics BatchNorm gradient)
+  // the answer is zero without touching x.
+  replaceGradient("Square", (dy) => ((tf.backend() as TorchBackend).isZeros(dy) ? { x: () => tf.zerosLike(dy) } : undefined));
 
   replaceGradient("Mean", (dy, [x], attrs) => ({
     x: () => runTorchKernel(torchMeanGrad, { dy }, { xShape: x.shape, axis: attrs.axis as number | number[] }) as tf.Tensor,

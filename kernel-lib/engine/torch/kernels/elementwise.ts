@@ -56,9 +56,35 @@ export function castHandle(handle: TensorHandle, dtype: tf.DataType): TensorHand
   return castOp.tensor(handle, scalarType);
 }
 
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((dimension, index) => dimension === b[index]);
+}
+
 export const elementwiseKernels: tf.KernelConfig[] = [
-  simpleBinary("Add", "add", "Tensor"),
-  simpleBinary("Sub", "sub", "Tensor"),
+  // Adding a known-zero tensor (a gradient that is exactly zero) returns the other operand unchanged.
+  torchKernel("Add", (inputs, backend) => {
+    const a = input(inputs, "a", "Add");
+    const b = input(inputs, "b", "Add");
+    const shape = binaryShape(a, b);
+    for (const [zero, other] of [[a, b], [b, a]]) {
+      if (backend.isZeros(zero) && sameShape(other.shape, shape)) {
+        return backend.setOrigin(backend.output(aten("alias").tensor(backend.handleOf(other)), shape, a.dtype), backend.originOf(other));
+      }
+    }
+    return backend.output(aten("add", "Tensor").tensor(backend.handleOf(a), backend.handleOf(b)), shape, a.dtype);
+  }),
+  torchKernel("Sub", (inputs, backend) => {
+    const a = input(inputs, "a", "Sub");
+    const b = input(inputs, "b", "Sub");
+    const shape = binaryShape(a, b);
+    const output = backend.output(subTensor.tensor(backend.handleOf(a), backend.handleOf(b)), shape, a.dtype);
+    // x - mean(x) as tf.moments computes it.
+    const meanOrigin = backend.originOf(b);
+    if (meanOrigin?.kind === "batchMean" && meanOrigin.source === backend.valueRoot(a) && sameShape(a.shape, shape)) {
+      backend.setOrigin(output, { kind: "centered", source: meanOrigin.source });
+    }
+    return output;
+  }),
   simpleBinary("Multiply", "mul", "Tensor"),
   torchKernel("RealDiv", (inputs, backend) => {
     const a = input(inputs, "a", "RealDiv");
@@ -102,14 +128,13 @@ export const elementwiseKernels: tf.KernelConfig[] = [
   simpleBinary("LogicalOr", "logical_or", "", "bool"),
   simpleUnary("LogicalNot", "logical_not", "", "bool"),
 
-  simpleUnary("Neg", "neg"),
   simpleUnary("Exp", "exp"),
   simpleUnary("Expm1", "expm1"),
   simpleUnary("Log", "log"),
   simpleUnary("Log1p", "log1p"),
   simpleUnary("Sqrt", "sqrt"),
   simpleUnary("Rsqrt", "rsqrt"),
-  simpleUnary("Square", "square"),
+
   simpleUnary("Abs", "abs"),
   simpleUnary("Relu", "relu"),
   simpleUnary("Sigmoid", "sigmoid"),
@@ -145,7 +170,21 @@ export const elementwiseKernels: tf.KernelConfig[] = [
   torchKernel("Cast", (inputs, backend, attrs: tf.CastAttrs) => {
     const x = input(inputs, "x", "Cast");
     if (x.dtype === "string" || attrs.dtype === "string" || attrs.dtype === "complex64") throw new Error(`torch backend: Cast from ${x.dtype} to ${attrs.dtype} is not supported`);
-    return backend.output(castHandle(backend.handleOf(x), attrs.dtype), x.shape, attrs.dtype);
+    const output = backend.output(castHandle(backend.handleOf(x), attrs.dtype), x.shape, attrs.dtype);
+    if (backend.isZeros(x)) return backend.setOrigin(output, { kind: "zeros" });
+    return attrs.dtype === x.dtype ? backend.setOrigin(output, { kind: "alias", source: backend.valueRoot(x) }) : output;
+  }),
+  torchKernel("Neg", (inputs, backend) => {
+    const x = input(inputs, "x", "Neg");
+    if (backend.isZeros(x)) return backend.zeros(x.shape, x.dtype);
+    return backend.output(aten("neg").tensor(backend.handleOf(x)), x.shape, x.dtype);
+  }),
+  torchKernel("Square", (inputs, backend) => {
+    const x = input(inputs, "x", "Square");
+    if (backend.isZeros(x)) return backend.zeros(x.shape, x.dtype);
+    const output = backend.output(aten("square").tensor(backend.handleOf(x)), x.shape, x.dtype);
+    const origin = backend.originOf(x);
+    return origin?.kind === "centered" ? backend.setOrigin(output, { kind: "centeredSquare", source: origin.source }) : output;
   }),
   torchKernel("Select", (inputs, backend) => {
     const condition = input(inputs, "condition", "Select");
@@ -164,15 +203,18 @@ export const elementwiseKernels: tf.KernelConfig[] = [
   }),
   torchKernel("ZerosLike", (inputs, backend) => {
     const x = input(inputs, "x", "ZerosLike");
-    return backend.output(fullLike.tensor(backend.handleOf(x), 0), x.shape, x.dtype);
+    return backend.zeros(x.shape, x.dtype);
   }),
   torchKernel("OnesLike", (inputs, backend) => {
     const x = input(inputs, "x", "OnesLike");
     return backend.output(fullLike.tensor(backend.handleOf(x), 1), x.shape, x.dtype);
   }),
+  // TF.js clones tensors it saves for the backward pass through Identity: what is known about the values
+  // must survive that.
   torchKernel("Identity", (inputs, backend) => {
     const x = input(inputs, "x", "Identity");
-    return backend.output(aten("alias").tensor(backend.handleOf(x)), x.shape, x.dtype);
+    const output = backend.output(aten("alias").tensor(backend.handleOf(x)), x.shape, x.dtype);
+    return backend.setOrigin(output, backend.originOf(x) ?? { kind: "alias", source: backend.valueRoot(x) });
   }),
   torchKernel("AddN", (inputs, backend) => {
     const tensors = Array.isArray(inputs) ? (inputs as tf.TensorInfo[]) : Object.values(inputs).filter((info): info is tf.TensorInfo => info !== undefined);

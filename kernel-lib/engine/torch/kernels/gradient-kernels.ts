@@ -30,7 +30,11 @@ export const gradientKernels: tf.KernelConfig[] = [
   // Gradients of FusedBatchNorm with per-channel mean/variance/scale, as [dx, dmean, dvariance, dscale, doffset].
   // ATen's inference-mode batch-norm backward gives dx, dscale (= sum(dy*(x-mean))*invstd) and doffset in one
   // pass; dmean and dvariance follow from those per channel.
-  torchKernel(torchBatchNormGrad, (inputs, backend, attrs: { varianceEpsilon: number }) => {
+  //
+  // With `batchStatistics` (mean and variance are tf.moments of this x), dx is instead PyTorch's full
+  // training-mode gradient, which already contains the paths through mean and variance, so those two get
+  // exact zeros: TF.js then propagates known zeros back through tf.moments, which costs nothing.
+  torchKernel(torchBatchNormGrad, (inputs, backend, attrs: { varianceEpsilon: number; batchStatistics: boolean }) => {
     const dy = input(inputs, "dy", torchBatchNormGrad);
     const x = input(inputs, "x", torchBatchNormGrad);
     const mean = input(inputs, "mean", torchBatchNormGrad);
@@ -40,10 +44,11 @@ export const gradientKernels: tf.KernelConfig[] = [
     const xChannelsFirst = isImage ? nhwcAsNchw(backend.handleOf(x)) : aten("alias").tensor(backend.handleOf(x));
     const dyChannelsFirst = isImage ? nhwcAsNchw(backend.handleOf(dy)) : aten("alias").tensor(backend.handleOf(dy));
     const [meanFlat, varianceFlat, scaleFlat] = [mean, variance, scale].map((info) => flat(backend, info));
-    const [dxChannelsFirst, dscale, doffset] = aten("native_batch_norm_backward").tensors(dyChannelsFirst, xChannelsFirst, scaleFlat, meanFlat, varianceFlat,
-      null, null, false, attrs.varianceEpsilon, [true, true, true]);
     const shifted = aten("add", "Scalar").tensor(varianceFlat as TensorHandle, attrs.varianceEpsilon);
     const invstd = aten("rsqrt").tensor(shifted);
+    const [dxChannelsFirst, dscale, doffset] = attrs.batchStatistics
+      ? aten("native_batch_norm_backward").tensors(dyChannelsFirst, xChannelsFirst, scaleFlat, null, null, meanFlat, invstd, true, attrs.varianceEpsilon, [true, true, true])
+      : aten("native_batch_norm_backward").tensors(dyChannelsFirst, xChannelsFirst, scaleFlat, meanFlat, varianceFlat, null, null, false, attrs.varianceEpsilon, [true, true, true]);
     const scaledInvstd = scaleFlat === null ? aten("alias").tensor(invstd) : aten("mul", "Tensor").tensor(invstd, scaleFlat);
     // dmean = -doffset * scale * invstd; dvariance = -0.5 * scale * invstd^2 * dscale
     const meanProduct = aten("mul", "Tensor").tensor(doffset, scaledInvstd);
@@ -55,8 +60,8 @@ export const gradientKernels: tf.KernelConfig[] = [
     const reshapeTo = (handle: TensorHandle, shape: number[]): TensorHandle => aten("reshape").tensor(handle, shape);
     const outputs = [
       backend.output(dx, [...x.shape], "float32"),
-      backend.output(reshapeTo(dmean, mean.shape), [...mean.shape], "float32"),
-      backend.output(reshapeTo(dvariance, mean.shape), [...mean.shape], "float32"),
+      attrs.batchStatistics ? backend.zeros(mean.shape, "float32") : backend.output(reshapeTo(dmean, mean.shape), [...mean.shape], "float32"),
+      attrs.batchStatistics ? backend.zeros(mean.shape, "float32") : backend.output(reshapeTo(dvariance, mean.shape), [...mean.shape], "float32"),
       backend.output(reshapeTo(dscale, mean.shape), [...mean.shape], "float32"),
       backend.output(reshapeTo(doffset, mean.shape), [...mean.shape], "float32"),
     ];
@@ -81,6 +86,7 @@ export const gradientKernels: tf.KernelConfig[] = [
   // dy / N broadcast back over the reduced axes as an expanded view: no ones() tensor, no full-size pass.
   torchKernel(torchMeanGrad, (inputs, backend, attrs: { xShape: number[]; axis: number | number[] }) => {
     const dy = input(inputs, "dy", torchMeanGrad);
+    if (backend.isZeros(dy)) return backend.zeros(attrs.xShape, "float32");
     const axes = normalizeAxes(attrs.axis, attrs.xShape.length);
     const keptShape = attrs.xShape.map((dimension, axis) => (axes.includes(axis) ? 1 : dimension));
     const reduceSize = sizeOf(attrs.xShape) / sizeOf(keptShape);

@@ -5,9 +5,9 @@
 import * as tf from "@tensorflow/tfjs";
 import { aten } from "../aten";
 import { atenScalarType, TensorHandle } from "../native-addon";
-import { TorchBackend } from "../backend";
+import { TensorOrigin, TorchBackend } from "../backend";
 import { castHandle } from "./elementwise";
-import { input, normalizeAxes, torchKernel } from "./torch-kernel";
+import { input, normalizeAxes, sizeOf, torchKernel } from "./torch-kernel";
 
 function reducedShape(shape: number[], axes: number[], keepDims: boolean): number[] {
   if (keepDims) return shape.map((dimension, axis) => (axes.includes(axis) ? 1 : dimension));
@@ -16,6 +16,9 @@ function reducedShape(shape: number[], axes: number[], keepDims: boolean): numbe
 
 type ReduceNative = (backend: TorchBackend, x: TensorHandle, axes: number[], keepDims: boolean, dtype: tf.DataType) => TensorHandle;
 
+/** Reductions that map an all-zero non-empty input to zeros (sum and mean; not prod of an empty axis). */
+const zeroPreserving = new Set(["Sum", "Mean"]);
+
 function reductionKernel(kernelName: string, axisAttribute: "axis" | "reductionIndices", outputDtype: (x: tf.DataType) => tf.DataType, native: ReduceNative): tf.KernelConfig {
   return torchKernel(kernelName, (inputs, backend, attrs: tf.NamedAttrMap) => {
     const x = input(inputs, "x", kernelName);
@@ -23,9 +26,22 @@ function reductionKernel(kernelName: string, axisAttribute: "axis" | "reductionI
     const keepDims = Boolean(attrs.keepDims);
     const dtype = outputDtype(x.dtype);
     const xHandle = backend.handleOf(x);
+    const shape = reducedShape(x.shape, axes, keepDims);
+    if (zeroPreserving.has(kernelName) && backend.isZeros(x) && sizeOf(x.shape) > 0) return backend.zeros(shape, dtype);
     if (axes.length === 0) return backend.output(castHandle(xHandle, dtype), [...x.shape], dtype);
-    return backend.output(native(backend, xHandle, axes, keepDims, dtype), reducedShape(x.shape, axes, keepDims), dtype);
+    const output = backend.output(native(backend, xHandle, axes, keepDims, dtype), shape, dtype);
+    if (kernelName === "Mean") backend.setOrigin(output, batchStatisticOrigin(backend, x, axes));
+    return output;
   });
+}
+
+/** tf.moments' mean (of x) and variance (mean of the centered square) over every axis but the channels. */
+function batchStatisticOrigin(backend: TorchBackend, x: tf.TensorInfo, axes: number[]): TensorOrigin | undefined {
+  const overAllButChannels = (x.shape.length === 4 || x.shape.length === 2) && axes.length === x.shape.length - 1 && axes.every((axis, index) => axis === index);
+  if (!overAllButChannels || x.dtype !== "float32") return undefined;
+  const origin = backend.originOf(x);
+  if (origin?.kind === "centeredSquare") return { kind: "batchVariance", source: origin.source };
+  return { kind: "batchMean", source: backend.valueRoot(x) };
 }
 
 /** For ATen reductions that take one dim at a time: reduce the highest axis first so indices stay valid. */

@@ -31,7 +31,10 @@ export const shapeKernels: tf.KernelConfig[] = [
   torchKernel("Reshape", (inputs, backend, attrs: tf.ReshapeAttrs) => {
     const x = input(inputs, "x", "Reshape");
     const shape = tf.util.inferFromImplicitShape(attrs.shape, sizeOf(x.shape));
-    return backend.output(aten("reshape").tensor(backend.handleOf(x), shape), shape, x.dtype);
+    const output = backend.output(aten("reshape").tensor(backend.handleOf(x), shape), shape, x.dtype);
+    // Same values in another shape: zeros stay zeros, a batch mean stays that batch mean.
+    const origin = backend.originOf(x);
+    return origin?.kind === "zeros" || origin?.kind === "batchMean" ? backend.setOrigin(output, origin) : output;
   }),
 
   torchKernel("Transpose", (inputs, backend, attrs: tf.TransposeAttrs) => {
@@ -106,6 +109,7 @@ export const shapeKernels: tf.KernelConfig[] = [
   torchKernel("Tile", (inputs, backend, attrs: tf.TileAttrs) => {
     const x = input(inputs, "x", "Tile");
     const shape = x.shape.map((dimension, axis) => dimension * attrs.reps[axis]);
+    if (backend.isZeros(x)) return backend.zeros(shape, x.dtype);
     // Tiling only size-1 axes is a broadcast: an expanded view instead of a copy (TF.js's Sum gradient).
     const onlyBroadcasts = x.shape.every((dimension, axis) => attrs.reps[axis] === 1 || dimension === 1);
     const handle = onlyBroadcasts ? aten("expand").tensor(backend.handleOf(x), shape) : aten("repeat").tensor(backend.handleOf(x), attrs.reps);
