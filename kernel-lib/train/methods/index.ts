@@ -18,3 +18,4 @@ export {
 } from "./semi-supervised-run";
 export { accuracyCurves, pseudoLabelQuality, comparisonRows, comparisonTable, showComparison, type ComparisonRow } from "./comparison-report";
 export { runResult, writeRunResult, type RunResultContext } from "./run-result-file";
+export { semiSupervisedData, CIFAR10_MEAN, CIFAR10_STD, type SemiSupervisedDataOptions, type SemiSupervisedData } from "./semi-supervised-data";
