@@ -208,3 +208,35 @@ test("bad fit input gets a clear error", async () => {
   await assert.rejects(fit(model, { train: [] as unknown as ClusterLoader }, { epochs: 1, optimizer }), /loaders.train must be a DataLoader/);
   model.dispose();
 });
+
+test("accumulateSteps: two batches of 8 per step update like one batch of 16", async () => {
+  /** The same 16 samples, in order, as one batch or as two. */
+  class FixedLoader {
+    constructor(
+      private readonly images: number[],
+      private readonly labels: number[],
+      private readonly batchSize: number,
+    ) {}
+    get length(): number {
+      return Math.ceil(this.labels.length / this.batchSize);
+    }
+    async *[Symbol.asyncIterator](): AsyncIterator<[tf.Tensor4D, tf.Tensor1D]> {
+      for (let start = 0; start < this.labels.length; start += this.batchSize) {
+        const labels = this.labels.slice(start, start + this.batchSize);
+        yield [tf.tensor4d(this.images.slice(start * 12, (start + labels.length) * 12), [labels.length, 2, 2, 3]), tf.tensor1d(labels, "int32")];
+      }
+    }
+  }
+  const images = Array.from({ length: 16 * 12 }, (_, i) => Math.sin(i * 1.7));
+  const labels = Array.from({ length: 16 }, (_, i) => (i * 7) % 3);
+  const weights: number[][] = [];
+  for (const [batchSize, accumulateSteps] of [[16, 1], [8, 2]]) {
+    const model = new TinyClassifier(12, 8, 3, 6);
+    const optimizer = new SGD(model.namedParameters(), { lr: 0.3, momentum: 0.9 });
+    await fit(model, { train: new FixedLoader(images, labels, batchSize) }, { epochs: 2, optimizer, accumulateSteps, progress: false });
+    weights.push(model.namedParameters().flatMap(([, v]) => Array.from(v.dataSync())));
+    optimizer.dispose();
+    model.dispose();
+  }
+  weights[0].forEach((value, i) => assert.ok(Math.abs(value - weights[1][i]) < 1e-6, `weight ${i}: ${value} vs ${weights[1][i]}`));
+});
