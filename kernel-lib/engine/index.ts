@@ -1,2 +1,3 @@
 /** Engines under TF.js: backend "torch" on libtorch. */
-export { loadTorchBackend, torchEngineConfiguration, TorchBackendStatus, torchBackendName } from "./torch";
+export { loadTorchBackend, torchEngineConfiguration, torchBackendName } from "./torch";
+export type { TorchBackendStatus } from "./torch";
