@@ -15,3 +15,4 @@ export * from "./early-stopping";
 export * from "./checkpoint";
 export * from "./training-progress";
 export * from "./fit";
+export * from "./lr-finder";
