@@ -43,7 +43,9 @@ export const atenScalarType = { uint8: 0, int32: 3, int64: 4, float32: 6, bool: 
 /** ATen MemoryFormat numbers, for schema arguments typed `MemoryFormat`. */
 export const atenMemoryFormat = { contiguous: 0, preserve: 1, channelsLast: 2 } as const;
 
-export const nativeDirectory = path.join(__dirname, "native");
+// tslab evaluates notebook-imported modules without __dirname; its kernel runs from the repository root.
+const engineDirectory = typeof __dirname === "string" ? __dirname : path.join(process.cwd(), "kernel-lib", "engine", "torch");
+export const nativeDirectory = path.join(engineDirectory, "native");
 export const addonPath = path.join(nativeDirectory, "build", "Release", "torch_engine.node");
 export const buildMarkerPath = path.join(nativeDirectory, "build", "engine.json");
 
