@@ -4,5 +4,22 @@
  * that prove it did its job (a printed metric, a table heading), not just that it ran.
  */
 export const notebookExpectations: Record<string, RegExp[]> = {
-  "00-environment.ipynb": [/backend: /, /run \d: [\d.]+ ms on /],
+  // The environment table (active backend, whether TF uses the GPU), then the timed matMul.
+  "00-environment.ipynb": [/backend: /, /Active backend/, /isUsingGpuDevice/, /CPU cores/, /run 3: [\d.]+ ms on /],
+  // Live progress of each method, at least one plot, the comparison table.
+  "03-semi-supervised.ipynb": [
+    /supervised step \d+\/\d+ \| loss [\d.]+/,
+    /mean-teacher step \d+\/\d+/,
+    /fixmatch step \d+\/\d+/,
+    /class="kernel-lib-chart/,
+    /method\s+labels used\s+steps\s+test accuracy/,
+  ],
+  // Export verification, quantization and latency tables, the web page, no leaked tensors.
+  "04-export-for-mobile.ipynb": [
+    /format\s+│\s+file\s+│\s+max \|Δ logits\|/,
+    /top-1 agreement/,
+    /median ms/,
+    /web page: out\/04-export\/web\/index\.html/,
+    /tensors left over by this notebook: 0/,
+  ],
 };
