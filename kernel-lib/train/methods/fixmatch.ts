@@ -31,7 +31,10 @@ export interface FixMatchStepInput {
   /** 0-based index of this training step. */
   step: number;
   config?: FixMatchConfig;
-  /** Optional EMA copy of the model (prepared with `initTeacher`), updated after each step. */
+  /**
+   * Optional EMA copy of the model (prepared with `initTeacher`), updated after each step; FixMatch
+   * reports this model's accuracy. Its BatchNorm buffers are copied from the model ("copy" in ema.ts).
+   */
   emaModel?: ClassifierModule;
 }
 
