@@ -54,7 +54,7 @@ export interface FitOptions {
   /** Average gradients over this many batches per optimizer step (default 1). */
   accumulateSteps?: number;
   callbacks?: Callback[];
-  /** A path (latest checkpoint) or full options. */
+  /** A path (latest checkpoint) or full options. Without it an interrupt still saves, to out/checkpoints/interrupted-<time>.ckpt. */
   checkpoint?: string | CheckpointOptions;
   /** true: continue from `checkpoint`'s path if it exists; a string: continue from that file. */
   resume?: boolean | string;
@@ -340,5 +340,5 @@ function epochColumns(record: EpochRecord): Record<string, number | string> {
 }
 
 function defaultInterruptPath(): string {
-  return path.join(process.cwd(), "checkpoints", `interrupted-${new Date().toISOString().replace(/[:.]/g, "-")}.ckpt`);
+  return path.join(process.cwd(), "out", "checkpoints", `interrupted-${new Date().toISOString().replace(/[:.]/g, "-")}.ckpt`);
 }
