@@ -35,5 +35,10 @@ test("semiSupervisedData: stratified labels, disjoint splits, two independent vi
     seen += testImages.shape[0];
   });
   assert.equal(seen, 12);
+  // Full-size CIFAR views (no Resize): 32x32, strong view through RandAugment and erasing.
+  const fullSize = semiSupervisedData(train, test, { labels: 10, batchSize: 2, unlabeledRatio: 1 });
+  const strongBatch = (await fullSize.fixMatchUnlabeled[Symbol.asyncIterator]().next()).value as tf.Tensor[];
+  assert.deepEqual(strongBatch[1].shape, [2, 32, 32, 3]);
+  tf.dispose(strongBatch);
   assert.throws(() => semiSupervisedData(train, test, { labels: 30, batchSize: 3, unlabeledRatio: 0.5 }), /unlabeledRatio \(μ\) must be a positive integer/);
 });
