@@ -1,7 +1,7 @@
 /**
  * tslab's ZeroMQ server with the Jupyter protocol gaps closed (see toolchain.md): failing cells send an
  * `error` message and an error reply without aborting the cells queued behind them; `execute_input`,
- * `execute_count` and `execute_result` are sent; kernel_info and comm_info replies are well formed;
+ * `execution_count` and `execute_result` are sent; kernel_info and comm_info replies are well formed;
  * history requests are answered; kernel-lib's display hook (kernel-lib/plots/display.ts) is installed.
  */
 import * as util from "node:util";
