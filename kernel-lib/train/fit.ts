@@ -19,12 +19,12 @@ import { crossEntropy, type LossFunction } from "./cross-entropy";
 import { evaluate, RunningMeans, type BatchSource } from "./evaluate";
 import type { Scheduler } from "./lr-scheduler/lr-scheduler";
 import type { SchedulableOptimizer } from "./optimizer";
-import { applyGradients, computeGradients, type NamedGradientOptimizer } from "./train-step";
+import { applyGradients, computeGradients, type GradientOptimizer } from "./train-step";
 import { TrainingProgress, type ProgressSink } from "./training-progress";
 import type { TrainableModule } from "./trainable-module";
 import type { GeneratorState } from "../data/generator";
 
-export type FitOptimizer = NamedGradientOptimizer & CheckpointableOptimizer & SchedulableOptimizer;
+export type FitOptimizer = GradientOptimizer & CheckpointableOptimizer & SchedulableOptimizer;
 
 export interface FitLoaders {
   train: BatchSource;

@@ -16,3 +16,4 @@ export * from "./checkpoint";
 export * from "./training-progress";
 export * from "./fit";
 export * from "./lr-finder";
+export * from "./methods";

@@ -11,7 +11,7 @@ import { crossEntropy, type LossFunction } from "./cross-entropy";
 import type { TrainableModule } from "./trainable-module";
 
 /** An optimizer as `trainStep` uses it (kernel-lib's SGD/Adam/AdamW, or your own). */
-export interface NamedGradientOptimizer {
+export interface GradientOptimizer {
   step(grads: Record<string, tf.Tensor>): void;
 }
 
@@ -54,7 +54,7 @@ export function computeGradients(model: TrainableModule, images: tf.Tensor, labe
 /** Gradients, optional clipping, optimizer update. Throws before the update if the loss is NaN/Inf. */
 export function trainStep(
   model: TrainableModule,
-  optimizer: NamedGradientOptimizer,
+  optimizer: GradientOptimizer,
   images: tf.Tensor,
   labels: tf.Tensor,
   options: StepOptions & { clipGradNorm?: number; step?: number } = {},
@@ -70,7 +70,7 @@ export function trainStep(
 }
 
 /** Clips (if asked) and hands the gradients to the optimizer; the caller still disposes `grads`. */
-export function applyGradients(optimizer: NamedGradientOptimizer, grads: Record<string, tf.Tensor>, maxNorm?: number): void {
+export function applyGradients(optimizer: GradientOptimizer, grads: Record<string, tf.Tensor>, maxNorm?: number): void {
   if (maxNorm === undefined) {
     optimizer.step(grads);
     return;
