@@ -12,6 +12,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { loadTorchBackend, torchEngineConfiguration } from "../../kernel-lib/engine";
 import { addon } from "../../kernel-lib/engine/torch/native-addon";
+import { torchKernels } from "../../kernel-lib/engine/torch/kernels";
 import { torchBackendOrSkip } from "./torch-test-backend";
 
 test("loadTorchBackend() reports the device and is idempotent", (t) => {
@@ -103,4 +104,14 @@ test("build.js exits 0 with a reason when it cannot build (npm install must not 
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+});
+
+test("every kernel the cpu backend has exists on backend torch (natively or as the cpu fallback)", (t) => {
+  if (!torchBackendOrSkip()) return t.skip("no libtorch on this machine");
+  const missing = tf.getKernelsForBackend("cpu").map((kernel) => kernel.kernelName).filter((name) => !tf.getKernel(name, "torch"));
+  assert.deepEqual(missing, []);
+  // And the ResNet kernels are native, not the fallback (which would be correct but far too slow).
+  const nativeNames = ["Conv2D", "Conv2DBackpropInput", "Conv2DBackpropFilter", "FusedBatchNorm", "MaxPool", "MaxPoolGrad", "AvgPool", "AvgPoolGrad", "BatchMatMul", "Softmax", "Relu"];
+  const implemented = new Set(torchKernels.map((kernel) => kernel.kernelName));
+  for (const name of nativeNames) assert.ok(implemented.has(name), `${name} is only the cpu fallback`);
 });
