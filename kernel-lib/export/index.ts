@@ -39,7 +39,7 @@ export {
   type QuantizationReportOptions,
   type LabelledBatch,
 } from "./quantization-report";
-export { measureLatency, latencyTable, type LatencySummary, type LatencyRow, type LatencyTableOptions } from "./latency";
+export { measureLatency, latencyTable, type MeasureLatencyOptions, type LatencySummary, type LatencyRow, type LatencyTableOptions } from "./latency";
 export { writeBrowserDemo, type BrowserDemo, type BrowserDemoOptions } from "./browser-demo";
 export { graphFromModule, type ExportableModule, type ForwardModule, type ModuleGraphOptions } from "./module-graph";
 export { verifyLayersModelExport, verifyOnnxExport, DEFAULT_EXPORT_TOLERANCE, type ExportCheck } from "./verify-export";

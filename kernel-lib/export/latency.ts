@@ -16,21 +16,32 @@ export interface LatencySummary {
   runs: number;
 }
 
-export async function measureLatency(run: () => Promise<void> | void, options: { warmup?: number; runs?: number } = {}): Promise<LatencySummary> {
+export interface MeasureLatencyOptions {
+  warmup?: number;
+  runs?: number;
+  /** Stop timing early once this many ms are spent (after at least 3 runs): slow engines stay affordable. */
+  timeBudgetMs?: number;
+}
+
+export async function measureLatency(run: () => Promise<void> | void, options: MeasureLatencyOptions = {}): Promise<LatencySummary> {
   const warmup = options.warmup ?? 2;
   const runs = options.runs ?? 10;
   if (!(runs >= 1)) throw new Error(`measureLatency: runs must be >= 1, got ${runs}.`);
+  const budget = options.timeBudgetMs ?? Infinity;
   for (let i = 0; i < warmup; i++) await run();
   const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
+  let spent = 0;
+  for (let i = 0; i < runs && !(spent > budget && times.length >= Math.min(3, runs)); i++) {
     const start = performance.now();
     await run();
-    times.push(performance.now() - start);
+    const elapsed = performance.now() - start;
+    times.push(elapsed);
+    spent += elapsed;
   }
   times.sort((a, b) => a - b);
   const middle = Math.floor(times.length / 2);
   const medianMs = times.length % 2 ? times[middle] : (times[middle - 1] + times[middle]) / 2;
-  return { medianMs, minMs: times[0], maxMs: times[times.length - 1], runs };
+  return { medianMs, minMs: times[0], maxMs: times[times.length - 1], runs: times.length };
 }
 
 export interface LatencyRow extends Partial<LatencySummary> {
@@ -49,6 +60,8 @@ export interface LatencyTableOptions {
   onnxThreads?: number;
   warmup?: number;
   runs?: number;
+  /** Per-engine time budget for the timed runs (see measureLatency). */
+  timeBudgetMs?: number;
 }
 
 export async function latencyTable(graph: InferenceGraph, options: LatencyTableOptions = {}): Promise<LatencyRow[]> {

@@ -92,6 +92,15 @@ test("measureLatency runs warm-up plus N timed runs; latencyTable reports engine
   assert.equal(calls, 10);
   assert.equal(summary.runs, 7);
   assert.ok(summary.minMs <= summary.medianMs && summary.medianMs <= summary.maxMs);
+  // A budget stops the timed runs early, but never before 3 of them.
+  let slowCalls = 0;
+  const budgeted = await measureLatency(() => {
+    slowCalls++;
+    const until = performance.now() + 5;
+    while (performance.now() < until);
+  }, { warmup: 0, runs: 100, timeBudgetMs: 1 });
+  assert.equal(budgeted.runs, 3);
+  assert.equal(slowCalls, 3);
 
   const tiny: InferenceGraph = {
     name: "tiny",
