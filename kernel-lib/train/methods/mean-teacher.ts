@@ -12,7 +12,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { emaDecay, updateTeacher, type TeacherBatchNorm } from "./ema";
 import { classifierLogits, type ClassifierModule, type NamedGradientOptimizer, type StepLosses } from "./model-contract";
-import { finiteNumber, namedGradients } from "./named-gradients";
+import { finiteNumber, namedGradients, type NamedGradients } from "./named-gradients";
 import { sigmoidRampUp } from "./ramp-up";
 import { consistencyLoss, crossEntropyMean, type ConsistencyLossKind } from "./semi-supervised-losses";
 
@@ -62,7 +62,13 @@ function checkViews(input: MeanTeacherStepInput): void {
   if (studentView === teacherView) {
     throw new Error("meanTeacherStep: the student and teacher views are the same tensor; pass two independent augmentations (MultiView([augment, augment])), or the consistency loss learns nothing");
   }
-  const [labeledImages, labels] = input.labeled;
+  if (input.student === input.teacher) {
+    throw new Error("meanTeacherStep: student and teacher are the same model; build a second model with the same architecture and call initTeacher(student, teacher)");
+  }
+  const [labeledImages, labels, labeledTeacherView] = input.labeled;
+  if (labeledTeacherView && labeledTeacherView.shape.join("x") !== labeledImages.shape.join("x")) {
+    throw new Error(`meanTeacherStep: the labeled teacher view [${labeledTeacherView.shape}] differs in shape from the labeled images [${labeledImages.shape}]`);
+  }
   if (labeledImages.shape[0] !== labels.shape[0]) {
     throw new Error(`meanTeacherStep: ${labeledImages.shape[0]} labeled images but ${labels.shape[0]} labels`);
   }
@@ -72,13 +78,26 @@ function checkViews(input: MeanTeacherStepInput): void {
   if (!(input.config.rampUpSteps >= 0)) throw new Error(`meanTeacherStep: config.rampUpSteps must be >= 0, got ${input.config.rampUpSteps}`);
 }
 
+/** Loss and gradients of the student: class loss on the labeled rows plus weighted consistency to the teacher. */
+function studentGradients(input: MeanTeacherStepInput, teacherLogits: tf.Tensor2D, consistencyWeight: number): NamedGradients<"classLoss" | "consistency"> {
+  const { student, config } = input;
+  const [labeledImages, labels, labeledTeacherView] = input.labeled;
+  const labeledCount = labels.shape[0];
+  return namedGradients(student, () => {
+    const logits = classifierLogits(student, tf.concat([labeledImages, input.unlabeled[0]]));
+    const classLoss = crossEntropyMean(tf.slice(logits, [0, 0], [labeledCount, -1]), labels);
+    const consistencyRows = labeledTeacherView ? logits : tf.slice(logits, [labeledCount, 0], [-1, -1]);
+    const consistency = consistencyLoss(consistencyRows, teacherLogits, config.consistency ?? "mse");
+    return { loss: tf.add(classLoss, tf.mul(consistency, consistencyWeight)) as tf.Scalar, extras: { classLoss, consistency } };
+  });
+}
+
 /** Trains the student one step, then moves the teacher towards it. Disposes everything it creates. */
 export function meanTeacherStep(input: MeanTeacherStepInput): MeanTeacherLosses {
   checkViews(input);
   const { student, teacher, optimizer, step, config } = input;
-  const [labeledImages, labels, labeledTeacherView] = input.labeled;
-  const [studentView, teacherView] = input.unlabeled;
-  const labeledCount = labels.shape[0];
+  const labeledTeacherView = input.labeled[2];
+  const teacherView = input.unlabeled[1];
   const consistencyWeight = (config.consistencyWeight ?? 100) * sigmoidRampUp(step, config.rampUpSteps);
   const teacherBatchNorm = config.teacherBatchNorm ?? "teacher-batches";
 
@@ -90,14 +109,10 @@ export function meanTeacherStep(input: MeanTeacherStepInput): MeanTeacherLosses 
   );
 
   student.train();
-  const { loss, grads, extras } = namedGradients(student, () => {
-    const logits = classifierLogits(student, tf.concat([labeledImages, studentView]));
-    const classLoss = crossEntropyMean(tf.slice(logits, [0, 0], [labeledCount, -1]), labels);
-    const consistencyRows = labeledTeacherView ? logits : tf.slice(logits, [labeledCount, 0], [-1, -1]);
-    const consistency = consistencyLoss(consistencyRows, teacherLogits, config.consistency ?? "mse");
-    return { loss: tf.add(classLoss, tf.mul(consistency, consistencyWeight)) as tf.Scalar, extras: { classLoss, consistency } };
-  });
+  let gradients: NamedGradients<"classLoss" | "consistency"> | undefined;
   try {
+    gradients = studentGradients(input, teacherLogits, consistencyWeight);
+    const { loss, grads, extras } = gradients;
     const losses = {
       loss: finiteNumber(loss, "Mean Teacher loss", step),
       classLoss: extras.classLoss.dataSync()[0],
@@ -108,6 +123,7 @@ export function meanTeacherStep(input: MeanTeacherStepInput): MeanTeacherLosses 
     updateTeacher(student, teacher, decay, teacherBatchNorm);
     return { ...losses, consistencyWeight, emaDecay: decay };
   } finally {
-    tf.dispose([teacherLogits, loss, extras.classLoss, extras.consistency, ...Object.values(grads)]);
+    tf.dispose(teacherLogits);
+    if (gradients) tf.dispose([gradients.loss, gradients.extras.classLoss, gradients.extras.consistency, ...Object.values(gradients.grads)]);
   }
 }

@@ -126,6 +126,7 @@ test("meanTeacherStep rejects one tensor used as both views and mismatched shape
   const optimizer = new RecordingSgd(student.namedParameters(), 0.1);
   const { labeled, unlabeled } = batches(40);
   assert.throws(() => meanTeacherStep({ student, teacher, optimizer, labeled, unlabeled: [unlabeled[0], unlabeled[0]], step: 0, config: { rampUpSteps: 5 } }), /same tensor; pass two independent augmentations/);
+  assert.throws(() => meanTeacherStep({ student, teacher: student, optimizer, labeled, unlabeled, step: 0, config: { rampUpSteps: 5 } }), /student and teacher are the same model/);
   const small = tf.zeros([6, 4, 4, 3]) as tf.Tensor4D;
   assert.throws(() => meanTeacherStep({ student, teacher, optimizer, labeled, unlabeled: [unlabeled[0], small], step: 0, config: { rampUpSteps: 5 } }), /unlabeled views differ in shape/);
   tf.dispose([...labeled, ...unlabeled, small]);
