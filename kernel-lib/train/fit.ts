@@ -17,7 +17,7 @@ import { defaultMode, monitoredValue, type Callback, type EpochRecord, type Moni
 import { loadCheckpoint, saveCheckpoint, type CheckpointableGenerator, type CheckpointableOptimizer } from "./checkpoint";
 import { crossEntropy, type LossFunction } from "./cross-entropy";
 import { evaluate, RunningMeans, type BatchSource } from "./evaluate";
-import type { Scheduler } from "./lr-scheduler/lr-scheduler";
+import type { Scheduler, SchedulerInterval } from "./lr-scheduler/lr-scheduler";
 import type { SchedulableOptimizer } from "./optimizer";
 import { applyGradients, computeGradients, type GradientOptimizer } from "./train-step";
 import { TrainingProgress, type ProgressSink } from "./training-progress";
@@ -45,6 +45,8 @@ export interface FitOptions {
   epochs: number;
   optimizer: FitOptimizer;
   scheduler?: Scheduler;
+  /** When to call `scheduler.step()`; default the scheduler's own `interval` (OneCycleLR: "step", others: "epoch"). */
+  schedulerInterval?: SchedulerInterval;
   /** Default cross-entropy. */
   loss?: LossFunction;
   /** Extra per-batch metrics, reported as train<Name> / val<Name>. */
@@ -105,6 +107,7 @@ export async function fit(model: TrainableModule, loaders: FitLoaders, options: 
   const generators = { ...loaderGenerator("train", train), ...(val ? loaderGenerator("val", val) : {}), ...options.generators };
   const trainingState = { model, optimizer: options.optimizer, scheduler: options.scheduler, generators };
   const stepsPerEpoch = Math.ceil(train.length / accumulateSteps);
+  const schedulerInterval = options.schedulerInterval ?? options.scheduler?.interval;
 
   let history: EpochRecord[] = [];
   let best: number | undefined;
@@ -182,7 +185,7 @@ export async function fit(model: TrainableModule, loaders: FitLoaders, options: 
               accumulated = {};
               batchesInStep = 0;
             }
-            if (options.scheduler?.interval === "step") options.scheduler.step();
+            if (schedulerInterval === "step") options.scheduler?.step();
             const now = performance.now();
             trainSeconds += (now - stepTimer) / 1000;
             stepTimer = now;
@@ -221,7 +224,7 @@ export async function fit(model: TrainableModule, loaders: FitLoaders, options: 
         record.valAccuracy = validation.accuracy;
         Object.assign(record.metrics, prefixed("val", validation.metrics, []));
       }
-      if (options.scheduler?.interval === "epoch") options.scheduler.step();
+      if (schedulerInterval === "epoch") options.scheduler?.step();
       record.seconds = (performance.now() - epochStarted) / 1000 + (skipSteps > 0 && resumePartial ? resumePartial.trainSeconds : 0);
       history.push(record);
       for (const callback of callbacks) await callback.onEpochEnd?.(record, control);

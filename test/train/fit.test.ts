@@ -240,3 +240,24 @@ test("accumulateSteps: two batches of 8 per step update like one batch of 16", a
   }
   weights[0].forEach((value, i) => assert.ok(Math.abs(value - weights[1][i]) < 1e-6, `weight ${i}: ${value} vs ${weights[1][i]}`));
 });
+
+test("schedulerInterval: 'step' steps an epoch scheduler after every optimizer step", async () => {
+  const { CosineAnnealingLR } = await import("../../kernel-lib/train/lr-scheduler");
+  const model = new TinyClassifier(12, 4, 3, 8);
+  const optimizer = new SGD(model.namedParameters(), { lr: 0.2 });
+  const scheduler = new CosineAnnealingLR(optimizer, { tMax: 8 });
+  const seen: number[] = [];
+  await fit(model, { train: new ClusterLoader(16, 4) }, {
+    epochs: 2,
+    optimizer,
+    scheduler,
+    schedulerInterval: "step",
+    progress: false,
+    callbacks: [{ onBatchEnd: (logs) => void seen.push(logs.lr) }],
+  });
+  const expected = Array.from({ length: 8 }, (_, k) => (0.2 * (1 + Math.cos((Math.PI * k) / 8))) / 2);
+  seen.forEach((lr, k) => assert.ok(Math.abs(lr - expected[k]) < 1e-12, `step ${k}: ${lr} vs ${expected[k]}`));
+  assert.equal(seen.length, 8);
+  optimizer.dispose();
+  model.dispose();
+});
