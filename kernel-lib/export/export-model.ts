@@ -1,7 +1,7 @@
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { InferenceGraph } from "./inference-graph";
-import { countParameters } from "./inference-graph";
+import { countGraphWeights } from "./inference-graph";
 import { foldBatchNorm } from "./fold-batch-norm";
 import { graphFromModule, type ForwardModule } from "./module-graph";
 import { graphToLayersArtifacts } from "./layers-model-export";
@@ -50,7 +50,7 @@ export async function exportModel(model: ForwardModule, directory: string, optio
       await verifyLayersModelExport(tfjs.directory, images, reference, tolerance),
       await verifyOnnxExport(onnxFile, images, reference, onnxInputLayout, tolerance),
     ];
-    return { graph, parameters: countParameters(graph), tfjs, onnxFile, onnxBytes, checks };
+    return { graph, parameters: countGraphWeights(graph), tfjs, onnxFile, onnxBytes, checks };
   } finally {
     reference.dispose();
     if (images !== options.images) images.dispose();

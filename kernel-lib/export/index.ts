@@ -1,6 +1,6 @@
 export {
   inferShapes,
-  countParameters,
+  countGraphWeights,
   nodeInputs,
   graphNodeWeights,
   type InferenceGraph,

@@ -183,7 +183,7 @@ export function inferShapes(graph: InferenceGraph): Map<string, number[]> {
 }
 
 /** Number of stored weight values (after folding this is what an export ships). */
-export function countParameters(graph: InferenceGraph): number {
+export function countGraphWeights(graph: InferenceGraph): number {
   let total = 0;
   for (const node of graph.nodes) for (const tensor of graphNodeWeights(node)) total += tensor.values.length;
   return total;
