@@ -49,6 +49,7 @@ test("fit on the bundled CIFAR-10 sample reaches clearly-above-chance test accur
   const epochs = 5;
   const scheduler = new CosineAnnealingLR(optimizer, { tMax: epochs });
   const sink = recordingSink(false);
+  const tensorCounts: number[] = [];
   const started = performance.now();
   const history = await fit(
     model,
@@ -56,7 +57,7 @@ test("fit on the bundled CIFAR-10 sample reaches clearly-above-chance test accur
       train: new DataLoader(trainSet, { batchSize: 50, shuffle: true, generator: new Generator(1) }),
       val: new DataLoader(testSet, { batchSize: 100 }),
     },
-    { epochs, optimizer, scheduler, progressSink: sink },
+    { epochs, optimizer, scheduler, progressSink: sink, callbacks: [{ onEpochEnd: () => void tensorCounts.push(tf.memory().numTensors) }] },
   );
   const seconds = (performance.now() - started) / 1000;
   const counts = new Array<number>(10).fill(0);
@@ -65,6 +66,7 @@ test("fit on the bundled CIFAR-10 sample reaches clearly-above-chance test accur
   const best = Math.max(...history.map((r) => r.valAccuracy as number));
   console.log(`${sink.text()}CIFAR-10 sample: best test accuracy ${best.toFixed(3)} (chance 0.1, majority class ${majority.toFixed(3)}) in ${seconds.toFixed(1)} s`);
   assert.ok(best >= 0.25 && best >= 2 * majority, `best test accuracy ${best} should clearly beat chance (0.1) and the majority class (${majority})`);
+  assert.equal(new Set(tensorCounts).size, 1, `tf.memory().numTensors after each epoch: ${tensorCounts}`);
   assert.ok(history[epochs - 1].trainLoss < history[0].trainLoss - 0.3, "train loss falls");
   optimizer.dispose();
   model.dispose();
