@@ -2,7 +2,8 @@
  * `npm run report [-- notebooks/01-x.ipynb ...] [--mode smoke|sample|full] [--out out/report]`
  *
  * Executes notebooks (all of notebooks/*.ipynb when none are named) through the project's kernel and
- * writes, per notebook, the executed .ipynb and a self-contained HTML write-up into out/report/.
+ * writes, per notebook, the executed .ipynb and a self-contained HTML write-up into out/report/, plus
+ * an index.html linking them.
  * LAB_MODE comes from --mode, else the environment, else "sample". Exits 1 when a notebook failed
  * (the write-up is still written so the failure can be read in it).
  */
@@ -59,8 +60,29 @@ function allNotebooks(): string[] {
   return names.map((name) => path.join(folder, name));
 }
 
+interface NotebookSummary {
+  name: string;
+  status: string;
+}
+
+/** out/report/index.html: one link per write-up with how its run went (written atomically). */
+export function writeReportIndex(outDir: string, mode: string, summaries: NotebookSummary[]): string {
+  const escape = (text: string): string => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  const rows = summaries
+    .map(({ name, status }) => `<li><a href="${encodeURIComponent(name)}.html">${escape(name)}</a> - ${escape(status)}</li>`)
+    .join("\n");
+  const html = `<!DOCTYPE html>\n<html><head><meta charset="utf-8"><title>Notebook write-ups</title></head>\n` +
+    `<body><h1>Notebook write-ups</h1><p>LAB_MODE=${escape(mode)}, ${escape(new Date().toISOString())}</p>\n<ul>\n${rows}\n</ul></body></html>\n`;
+  const indexPath = path.join(outDir, "index.html");
+  fs.mkdirSync(outDir, { recursive: true });
+  fs.writeFileSync(`${indexPath}.tmp`, html);
+  fs.renameSync(`${indexPath}.tmp`, indexPath);
+  return indexPath;
+}
+
 async function main(argv: string[]): Promise<number> {
   const args = parseReportArguments(argv);
+  const summaries: NotebookSummary[] = [];
   let failed = 0;
   for (const notebookPath of args.notebooks) {
     const name = path.basename(notebookPath, ".ipynb");
@@ -70,15 +92,18 @@ async function main(argv: string[]): Promise<number> {
       const page = await writeHtmlReport({ executedNotebookPath: executed.executedPath, htmlPath: path.join(args.outDir, `${name}.html`) });
       const problems = notebookProblems(executed.notebook);
       process.stdout.write(`${name}: ${executed.wallSeconds.toFixed(1)} s -> ${page.htmlPath} (+ ${executed.executedPath})\n`);
+      summaries.push({ name, status: problems.length === 0 ? `ran cleanly in ${executed.wallSeconds.toFixed(0)} s` : `${problems.length} problem(s)` });
       if (problems.length > 0) {
         failed++;
         process.stdout.write(`${name}: ${problems.length} problem(s):\n${problems.map((p) => `  ${p.replace(/\n/g, "\n    ")}`).join("\n")}\n`);
       }
     } catch (error) {
       failed++;
+      summaries.push({ name, status: "FAILED, no write-up" });
       process.stdout.write(`${name}: FAILED: ${(error as Error).message}\n`);
     }
   }
+  writeReportIndex(args.outDir, args.mode, summaries);
   process.stdout.write(`report: ${args.notebooks.length - failed}/${args.notebooks.length} notebooks ran cleanly; pages in ${args.outDir}\n`);
   return failed === 0 ? 0 : 1;
 }

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
 import { PALETTE } from "../../kernel-lib/plots/chart-spec";
@@ -31,6 +31,7 @@ test("the report CLI writes a write-up whose chart headless Chromium draws offli
     assert.match(log, /report: 1\/1 notebooks ran cleanly/);
     const page = join(outDir, "chart.html");
     assert.ok(existsSync(page) && existsSync(join(outDir, "chart.ipynb")), "write-up and executed notebook written");
+    assert.match(readFileSync(join(outDir, "index.html"), "utf8"), /<a href="chart\.html">chart<\/a> - ran cleanly in \d+ s/);
 
     const url = pathToFileURL(page).href;
     const dom = await runChromium(outDir, ["--dump-dom"], url);
