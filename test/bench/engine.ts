@@ -6,12 +6,14 @@
  *
  *   node --require ts-node/register/transpile-only test/bench/engine.ts
  *   BENCH_STEPS=8 BENCH_WARMUP=3 BENCH_ROUNDS=3 TORCH_ENGINE_THREADS=2 (defaults shown; threads: all cores)
+ *   BENCH_MODEL=ops uses test/engine's ops-only ResNet instead of kernel-lib/models' resnet18.
  */
 import { ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { loadTorchBackend, torchEngineConfiguration } from "../../kernel-lib/engine";
+import { Conv2d, Identity, resnet18 } from "../../kernel-lib/models";
 import { cifarResNet18, OpsResNet } from "../engine/resnet-from-ops";
 
 const batch = 32;
@@ -19,6 +21,8 @@ const steps = Number(process.env.BENCH_STEPS ?? 8);
 const warmup = Number(process.env.BENCH_WARMUP ?? 3);
 const smallAdds = 10_000;
 const rounds = Number(process.env.BENCH_ROUNDS ?? 3);
+/** "models" (kernel-lib/models' resnet18, default) or "ops" (test/engine's ResNet written in plain ops). */
+const modelSource = process.env.BENCH_MODEL === "ops" ? "ops" : "models";
 
 // A persistent PyTorch process that runs one measurement per line on stdin, so the two engines can take
 // turns: on a shared machine, alternating rounds and keeping each side's best round is what makes the
@@ -107,9 +111,39 @@ function seconds(work: () => void): number {
   return (performance.now() - start) / 1000;
 }
 
+/** The network under test: kernel-lib/models' resnet18 with PyTorch's CIFAR stem, or the ops-only copy. */
+interface BenchModel {
+  setTraining(training: boolean): void;
+  forward(images: tf.Tensor4D): tf.Tensor;
+  dispose(): void;
+}
+
+function cifarModelsResNet18(): BenchModel {
+  const model = resnet18({ numClasses: 10 });
+  // As the PyTorch reference: 3x3 stride-1 stem, no maxpool.
+  model.conv1 = new Conv2d(3, 64, 3, { stride: 1, padding: 1, bias: false, init: "kaimingNormalFanOut" });
+  model.maxpool = new Identity();
+  return {
+    setTraining: (training) => model.train(training),
+    forward: (images) => model.forward(images),
+    dispose: () => model.dispose(),
+  };
+}
+
+function opsResNet18(): BenchModel {
+  const model = new OpsResNet(cifarResNet18, 0);
+  return {
+    setTraining: (training) => {
+      model.training = training;
+    },
+    forward: (images) => model.forward(images),
+    dispose: () => model.dispose(),
+  };
+}
+
 /** The same workloads on backend "torch", after the same warm-up. */
 class TorchBackendWorkload {
-  private readonly model = new OpsResNet(cifarResNet18, 0);
+  private readonly model = modelSource === "ops" ? opsResNet18() : cifarModelsResNet18();
   private readonly optimizer = tf.train.momentum(0.01, 0.9);
   private readonly images = tf.randomNormal([batch, 32, 32, 3]) as tf.Tensor4D;
   private readonly labels = tf.randomUniform([batch], 0, 10, "int32") as tf.Tensor1D;
@@ -122,14 +156,14 @@ class TorchBackendWorkload {
   }
 
   private trainStep(): void {
-    this.model.training = true;
-    const loss = this.optimizer.minimize(() => this.model.loss(this.images, this.labels), true);
+    this.model.setTraining(true);
+    const loss = this.optimizer.minimize(() => tf.losses.softmaxCrossEntropy(tf.oneHot(this.labels, 10), this.model.forward(this.images)) as tf.Scalar, true);
     loss?.dataSync();
     loss?.dispose();
   }
 
   private inferenceStep(): void {
-    this.model.training = false;
+    this.model.setTraining(false);
     tf.tidy(() => tf.sum(this.model.forward(this.images)).dataSync());
   }
 
@@ -163,7 +197,7 @@ async function main(): Promise<void> {
   await tf.setBackend("torch");
   const configuration = torchEngineConfiguration();
   console.log(`backend torch on ${status.device} (${status.deviceName}), libtorch ${status.libtorchVersion}, ${configuration.threads} threads; load average ${os.loadavg()[0].toFixed(2)}`);
-  console.log(`CIFAR ResNet18, batch ${batch}, 32x32; ${warmup} warm-up steps, then ${rounds} alternating rounds of ${steps} steps per engine (best round kept)\n`);
+  console.log(`CIFAR ResNet18 (${modelSource === "ops" ? "test/engine ops ResNet" : "kernel-lib/models resnet18"}), batch ${batch}, 32x32; ${warmup} warm-up steps, then ${rounds} alternating rounds of ${steps} steps per engine (best round kept)\n`);
   const pytorch = new PytorchReference(configuration.threads);
   await pytorch.ready();
   const ours = new TorchBackendWorkload();
