@@ -1,13 +1,13 @@
 /**
  * tslab's ZeroMQ server with the Jupyter protocol gaps closed (see toolchain.md): failing cells send an
  * `error` message and an error reply without aborting the cells queued behind them; `execute_input`,
- * `execution_count` and `execute_result` are sent; kernel_info and comm_info replies are well formed;
+ * `execution_count` and `execute_result` (see cell-value.ts) are sent; kernel_info and comm_info replies are well formed;
  * history requests are answered; kernel-lib's display hook (kernel-lib/plots/display.ts) is installed.
  */
-import * as util from "node:util";
 import { JupyterHandlerImpl, ZmqServer } from "tslab/dist/jupyter";
 import { compileError, runtimeError, type CellError } from "./cell-errors";
 import type { CellRunner } from "./cell-runner";
+import { describeValue } from "./cell-value";
 import { CellHistory, type HistoryRequest } from "./cell-history";
 
 type KernelMessage = Parameters<ZmqServer["handleKernelInfo"]>[1];
@@ -114,7 +114,7 @@ export class LabKernelServer extends ZmqServer {
         const text = compileError(outcome.moduleDiagnostics, count, request.code).traceback.join("\n");
         this.publish(msg, "stream", { name: "stderr", text: `${text}\n` });
       }
-      if (outcome.hasValue) resultText = util.inspect(outcome.value);
+      if (outcome.hasValue) resultText = describeValue(outcome.value);
     }
 
     if (error) {

@@ -135,6 +135,14 @@ class TypeScriptKernelTests(jupyter_kernel_test.KernelTests):
         reply = self.reply_to(msg_id, timeout=20)["content"]
         self.assertEqual((reply["status"], reply["evalue"]), ("error", "Interrupted asynchronously"))
 
+    def test_tensor_result_shows_values(self):
+        self.flush_channels()
+        msg_id = self.kc.execute('import * as tf from "@tensorflow/tfjs";\ntf.tensor([[1, 2], [3, 4]])')
+        self.assertEqual(self.reply_to(msg_id, timeout=60)["content"]["status"], "ok")
+        results = [m for m in self.collect_until_idle(msg_id) if m["msg_type"] == "execute_result"]
+        self.assertEqual(len(results), 1)
+        self.assertRegex(results[0]["content"]["data"]["text/plain"], r"shape: \[2,2\][\s\S]*\[\[1, 2\],\s+\[3, 4\]\]")
+
     def test_comm_info_reply_type(self):
         self.flush_channels()
         msg_id = self.kc.comm_info()
