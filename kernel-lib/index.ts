@@ -3,4 +3,10 @@
  * Each area keeps its own index so the split mirrors torchvision (data, models, train, ...).
  */
 export * from "./env";
+export * from "./engine";
 export * from "./data";
+export * from "./models";
+export * from "./train";
+export * from "./plots";
+export * from "./export";
+export * from "./report";

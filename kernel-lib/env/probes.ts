@@ -7,10 +7,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 
-/** Mirrors the contract of kernel-lib/engine/torch's `loadTorchBackend()`. */
-export type TorchBackendStatus =
-  | { available: true; device: "cpu" | "cuda"; deviceName: string; libtorchVersion: string; memoryBytes?: number }
-  | { available: false; reason: string; fix: string };
+// Type-only: the engine (a native addon) is loaded lazily, and only when probed.
+import type { TorchBackendStatus } from "../engine/torch";
+export type { TorchBackendStatus };
 
 /** Outcome of loading @tensorflow/tfjs-node or -node-gpu and activating its 'tensorflow' backend. */
 export type TensorflowNodeStatus =

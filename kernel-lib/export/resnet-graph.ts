@@ -1,5 +1,6 @@
 import type * as tf from "@tensorflow/tfjs";
 import type { GraphNode, InferenceGraph, WeightTensor } from "./inference-graph";
+import type { StateDictLike } from "../train/trainable-module";
 
 /**
  * Builds the inference graph of a torchvision-style ResNet with BasicBlocks (resnet18/34 and their
@@ -9,7 +10,7 @@ import type { GraphNode, InferenceGraph, WeightTensor } from "./inference-graph"
  */
 
 /** A state dict as kernel-lib/models returns it (either container). */
-export type StateDictLike = Map<string, tf.Tensor> | Record<string, tf.Tensor>;
+export type { StateDictLike };
 
 export interface ResNetGraphOptions {
   name?: string;
