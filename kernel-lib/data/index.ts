@@ -10,3 +10,5 @@ export { DataLoader, splitViews, type DataLoaderOptions, type BatchOf, type Samp
 export * from "./transforms";
 export { CIFAR10, CIFAR10Dataset, CIFAR10_URL, CIFAR10_MD5, readCifarBinary, type CIFAR10Options } from "./cifar10";
 export { extractTar, type ExtractOptions } from "./tar";
+/** torchvision style: `transforms.Compose([...])` next to the flat names. */
+export * as transforms from "./transforms";
