@@ -7,6 +7,7 @@ import type { Generator } from "../generator";
 import { Image, requireImage } from "../image";
 import { affine, rotate } from "./affine";
 import { adjustBrightness, adjustContrast, adjustSaturation, adjustSharpness, autocontrast, equalize, posterize, solarize } from "./color";
+import { roundHalfEven } from "./python-round";
 import { pickGenerator, type RandomTransformOptions, type Transform } from "./transform";
 
 export const RAND_AUGMENT_OPS = [
@@ -57,7 +58,8 @@ export function randAugmentMagnitude(op: RandAugmentOp, index: number, bins: num
     case "Sharpness":
       return { magnitude: linspace(0, 0.9, bins, index), signed: true };
     case "Posterize":
-      return { magnitude: 8 - Math.round(index / ((bins - 1) / 4)), signed: false };
+      // torch.round rounds halves to even (bin 1 of 9 is 8 bits, not 7), unlike Math.round.
+      return { magnitude: 8 - roundHalfEven(index / ((bins - 1) / 4)), signed: false };
     case "Solarize":
       return { magnitude: linspace(255, 0, bins, index), signed: false };
     default:

@@ -1,0 +1,168 @@
+/**
+ * Whole-transform parity of ColorJitter and RandAugment with torchvision 0.14: Python runs the real
+ * transform under torch seeds and records every random draw it makes; our transform then runs with a
+ * generator that replays exactly those draws (failing if it asks for a different draw), and the outputs
+ * must agree within 2/255 on average. This checks what the per-operation parity tests cannot: the draw
+ * order, the op table, the magnitude bins and signs, and how the ops are chained.
+ */
+import { test, before } from "node:test";
+import assert from "node:assert/strict";
+import * as path from "node:path";
+import { decodeImage } from "../../../kernel-lib/data/decode-image";
+import { Image } from "../../../kernel-lib/data/image";
+import { crop } from "../../../kernel-lib/data/transforms/crop";
+import { ToTensor } from "../../../kernel-lib/data/transforms/to-tensor";
+import { ColorJitter, type ColorJitterOptions } from "../../../kernel-lib/data/transforms/color-jitter";
+import { RandAugment, RAND_AUGMENT_OPS, randAugmentMagnitude } from "../../../kernel-lib/data/transforms/rand-augment";
+import { runPython, torchvisionMissing } from "../python-reference";
+import { ScriptedGenerator, type RecordedDraw } from "../scripted-generator";
+
+const skip = torchvisionMissing();
+const FILE = path.resolve(__dirname, "../../../data/hymenoptera-sample/train/bees/16838648_415acd9e3f.jpg");
+
+/** Runs each trial under torch.manual_seed(seed), recording the draws; outputs float32 HWC in [0, 1]. */
+const SCRIPT = `
+import sys, json, struct, numpy as np, torch
+from PIL import Image
+import torchvision.transforms as T
+import torchvision.transforms.functional as F
+n = struct.unpack('<I', sys.stdin.buffer.read(4))[0]
+spec = json.loads(sys.stdin.buffer.read(n))
+raw = np.frombuffer(sys.stdin.buffer.read(), dtype=np.uint8).reshape(spec['height'], spec['width'], 3)
+img = Image.fromarray(raw.copy(), 'RGB')
+draws = []
+real_randint = torch.randint
+def recording_randint(high, size, **kwargs):
+    value = real_randint(high, size, **kwargs)
+    draws.append({'kind': 'randint', 'high': int(high), 'value': int(value.item())})
+    return value
+torch.randint = recording_randint
+real_jitter_params = T.ColorJitter.get_params
+def recording_jitter_params(b, c, s, h):
+    params = real_jitter_params(b, c, s, h)
+    draws.append({'kind': 'randperm', 'n': 4, 'value': [int(i) for i in params[0]]})
+    for rng, value in zip((b, c, s, h), params[1:]):
+        if rng is not None:
+            draws.append({'kind': 'uniform', 'low': float(rng[0]), 'high': float(rng[1]), 'value': value})
+    return params
+T.ColorJitter.get_params = staticmethod(recording_jitter_params)
+outputs, recorded = [], []
+for trial in spec['trials']:
+    torch.manual_seed(trial['seed'])
+    draws = []
+    if trial['kind'] == 'jitter':
+        o = trial['options']
+        t = T.ColorJitter(o.get('brightness', 0), o.get('contrast', 0), o.get('saturation', 0), o.get('hue', 0))
+        x = t(F.to_tensor(img) if trial['tensor'] else img)
+    else:
+        x = T.RandAugment(num_ops=trial['numOps'], magnitude=trial['magnitude'], num_magnitude_bins=trial['bins'])(img)
+    if isinstance(x, Image.Image): x = F.to_tensor(x)
+    outputs.append(x.permute(1, 2, 0).contiguous().numpy().astype('<f4').tobytes())
+    recorded.append(draws)
+header = json.dumps(recorded).encode()
+sys.stdout.buffer.write(struct.pack('<I', len(header)) + header + b''.join(outputs))
+`;
+
+type Trial =
+  | { kind: "jitter"; seed: number; tensor: boolean; options: ColorJitterOptions }
+  | { kind: "randaugment"; seed: number; numOps: number; magnitude: number; bins: number };
+
+let image: Image;
+before(async () => {
+  image = crop(await decodeImage(FILE), 40, 60, 96, 120);
+});
+
+function reference(trials: Trial[]): { draws: RecordedDraw[][]; outputs: Float32Array[] } {
+  const header = Buffer.from(JSON.stringify({ height: image.height, width: image.width, trials }));
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(header.length);
+  const out = runPython(SCRIPT, Buffer.concat([length, header, Buffer.from(image.data)]));
+  const jsonLength = out.readUInt32LE(0);
+  const draws = JSON.parse(out.subarray(4, 4 + jsonLength).toString()) as RecordedDraw[][];
+  const count = image.data.length;
+  const body = out.subarray(4 + jsonLength);
+  assert.equal(body.length, trials.length * count * 4, "one full-size output per trial");
+  const outputs = trials.map((_, i) => new Float32Array(body.buffer.slice(body.byteOffset + i * count * 4, body.byteOffset + (i + 1) * count * 4)));
+  return { draws, outputs };
+}
+
+function meanDifference(ours: Image, expected: Float32Array): number {
+  const actual = ours.pixelType === "float32" ? ours.data : Float32Array.from(ours.data, (v) => v / 255);
+  assert.equal(actual.length, expected.length);
+  let sum = 0;
+  for (let i = 0; i < actual.length; i++) sum += Math.abs(actual[i] - expected[i]);
+  return sum / actual.length;
+}
+
+test("ColorJitter with torchvision's drawn order and factors matches torchvision (PIL and tensor inputs)", { skip }, () => {
+  const configs: ColorJitterOptions[] = [
+    { brightness: 0.4, contrast: 0.4, saturation: 0.4, hue: 0.1 },
+    { brightness: [0.5, 1.5], saturation: 0.8, hue: 0.3 },
+    { contrast: 0.9, hue: 0.05 },
+  ];
+  const trials: Trial[] = [];
+  configs.forEach((options, c) => {
+    for (let seed = 0; seed < 4; seed++) for (const tensor of [false, true]) trials.push({ kind: "jitter", seed: 100 * c + seed, tensor, options });
+  });
+  const { draws, outputs } = reference(trials);
+  const asFloat = new ToTensor().apply(image);
+  trials.forEach((trial, i) => {
+    if (trial.kind !== "jitter") return;
+    const generator = new ScriptedGenerator(draws[i]);
+    const ours = new ColorJitter(trial.options).apply(trial.tensor ? asFloat : image, generator);
+    assert.equal(generator.remaining, 0, `trial ${i}: torchvision drew more than we used`);
+    const diff = meanDifference(ours, outputs[i]);
+    assert.ok(diff <= 2 / 255, `ColorJitter ${JSON.stringify(trial.options)} seed ${trial.seed} ${trial.tensor ? "tensor" : "PIL"}: mean |diff| ${(diff * 255).toFixed(3)}/255`);
+  });
+});
+
+test("RandAugment with torchvision's drawn ops and signs matches torchvision's forward", { skip }, () => {
+  const configs = [
+    { numOps: 2, magnitude: 9, bins: 31 },
+    { numOps: 3, magnitude: 5, bins: 9 },
+    { numOps: 2, magnitude: 30, bins: 31 },
+  ];
+  const trials: Trial[] = [];
+  configs.forEach((config, c) => {
+    for (let seed = 0; seed < 10; seed++) trials.push({ kind: "randaugment", seed: 100 * c + seed, ...config });
+  });
+  const { draws, outputs } = reference(trials);
+  const opsSeen = new Set<number>();
+  trials.forEach((trial, i) => {
+    if (trial.kind !== "randaugment") return;
+    const generator = new ScriptedGenerator(draws[i]);
+    const ours = new RandAugment({ numOps: trial.numOps, magnitude: trial.magnitude, numMagnitudeBins: trial.bins }).apply(image, generator);
+    assert.equal(generator.remaining, 0, `trial ${i}: torchvision drew more than we used`);
+    for (const d of draws[i]) if (d.kind === "randint" && d.high === RAND_AUGMENT_OPS.length) opsSeen.add(d.value);
+    const diff = meanDifference(ours, outputs[i]);
+    const ops = draws[i].filter((d) => d.kind === "randint" && d.high === RAND_AUGMENT_OPS.length).map((d) => RAND_AUGMENT_OPS[d.value]);
+    assert.ok(diff <= 2 / 255, `RandAugment ${JSON.stringify(trial)} ops ${ops.join(", ")}: mean |diff| ${(diff * 255).toFixed(3)}/255`);
+  });
+  assert.ok(opsSeen.size >= 10, `only ${opsSeen.size} of 14 ops were exercised; pick other seeds`);
+});
+
+test("RandAugment magnitudes equal torchvision's _augmentation_space for every op, bin and bin count", { skip }, () => {
+  const size: [number, number] = [96, 120];
+  const binCounts = [31, 9, 5, 2];
+  const script = `
+import json, torch
+from torchvision.transforms import RandAugment
+out = {}
+for bins in ${JSON.stringify(binCounts)}:
+    space = RandAugment()._augmentation_space(bins, (${size[0]}, ${size[1]}))
+    out[bins] = {name: [[float(v) for v in m] if m.ndim > 0 else [0.0] * bins, bool(signed)] for name, (m, signed) in space.items()}
+print(json.dumps(out))`;
+  const reference = JSON.parse(runPython(script).toString()) as Record<string, Record<string, [number[], boolean]>>;
+  for (const bins of binCounts) {
+    assert.deepEqual(Object.keys(reference[bins]), [...RAND_AUGMENT_OPS], "same ops in the same order (the op index is drawn)");
+    for (const op of RAND_AUGMENT_OPS) {
+      const [magnitudes, signed] = reference[bins][op];
+      magnitudes.forEach((expected, index) => {
+        const ours = randAugmentMagnitude(op, index, bins, size[0], size[1]);
+        assert.equal(ours.signed, signed, `${op}: signed`);
+        // torchvision keeps magnitudes in float32.
+        assert.ok(Math.abs(ours.magnitude - expected) <= 1e-5 * Math.max(1, Math.abs(expected)), `${op} bin ${index} of ${bins}: ${ours.magnitude} vs torchvision ${expected}`);
+      });
+    }
+  }
+});
