@@ -12,3 +12,5 @@ export { CIFAR10, CIFAR10Dataset, CIFAR10_URL, CIFAR10_MD5, readCifarBinary, typ
 export { extractTar, type ExtractOptions } from "./tar";
 /** torchvision style: `transforms.Compose([...])` next to the flat names. */
 export * as transforms from "./transforms";
+export { datasetTree, showDatasetTree, type DatasetTree, type SplitCounts, type ClassCount } from "./dataset-tree";
+export { loadBatch } from "./load-batch";
