@@ -17,3 +17,5 @@ export * from "./training-progress";
 export * from "./fit";
 export * from "./lr-finder";
 export * from "./methods";
+export * from "./predict";
+export * from "./history-comparison";
