@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import sharp from "sharp";
-import { ImageFolder } from "../../kernel-lib/data/image-folder";
+import { ImageFolder, IMG_EXTENSIONS } from "../../kernel-lib/data/image-folder";
 import { decodeImage, ImageDecodeError } from "../../kernel-lib/data/decode-image";
 import type { Image } from "../../kernel-lib/data/image";
 import { SkippedSampleError } from "../../kernel-lib/data/dataset";
@@ -313,6 +313,157 @@ test("cacheImages decodes each file once: later epochs need no file, within budg
     }
     await assert.rejects(tiny.getItem(0, new Generator(0)), /Cannot decode image/);
     assert.throws(() => new ImageFolder(HYMENOPTERA, { cacheImages: -1 }), /cacheImages must be/);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+/** Copies of a valid JPEG with the damage real files show: an empty file, a broken header, junk bytes. */
+async function writeDamagedJpegs(dir: string): Promise<Record<string, string>> {
+  await writeJpeg(path.join(dir, "ok.jpg"));
+  const good = fs.readFileSync(path.join(dir, "ok.jpg"));
+  const damaged: Record<string, Buffer> = {};
+  damaged["empty.jpg"] = Buffer.alloc(0);
+  // A Huffman table overwritten: the decoder cannot even start ("Bogus Huffman table definition").
+  const huffman = Buffer.from(good);
+  const dht = huffman.indexOf(Buffer.from([0xff, 0xc4]));
+  assert.ok(dht > 0, "the fixture JPEG has a Huffman table segment");
+  huffman.fill(0xff, dht + 4, dht + 30);
+  damaged["bad-huffman.jpg"] = huffman;
+  // The frame header's size fields zeroed ("Empty JPEG image").
+  const frame = Buffer.from(good);
+  const sof = frame.indexOf(Buffer.from([0xff, 0xc0]));
+  assert.ok(sof > 0, "the fixture JPEG has a baseline frame header");
+  frame.fill(0, sof + 2, sof + 12);
+  damaged["bad-frame.jpg"] = frame;
+  // The end-of-image marker missing (a copy that stopped two bytes short).
+  damaged["no-end.jpg"] = good.subarray(0, good.length - 2);
+  const paths: Record<string, string> = {};
+  for (const [name, bytes] of Object.entries(damaged)) {
+    paths[name] = path.join(dir, name);
+    fs.writeFileSync(paths[name], bytes);
+  }
+  return paths;
+}
+
+test("corrupt JPEGs (empty, broken Huffman table, broken frame header, no end marker) each name the file and the fix", async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "corrupt-"));
+  try {
+    const damaged = await writeDamagedJpegs(path.join(dir, "c"));
+    // Harmless damage real photos carry (junk after the end marker) still decodes, as PIL decodes it.
+    const good = fs.readFileSync(path.join(dir, "c", "ok.jpg"));
+    fs.writeFileSync(path.join(dir, "c", "trailing-junk.jpg"), Buffer.concat([good, Buffer.from("junk after the image")]));
+    const trailing = await decodeImage(path.join(dir, "c", "trailing-junk.jpg"));
+    assert.deepEqual(Array.from(trailing.data), Array.from((await decodeImage(path.join(dir, "c", "ok.jpg"))).data));
+
+    for (const file of Object.values(damaged)) {
+      await assert.rejects(decodeImage(file), (error: Error) => {
+        assert.ok(error instanceof ImageDecodeError, `${file}: ${error}`);
+        assert.equal(error.filePath, file);
+        assert.ok(error.message.includes(file), error.message);
+        assert.match(error.message, /corrupt, truncated or not an image: replace or delete it, or pass onError: "skip"/);
+        return true;
+      });
+    }
+    // The same files through ImageFolder, raising (default) and skipping with a report.
+    const strict = new ImageFolder(dir);
+    await assert.rejects(strict.verify(), (error: Error) => {
+      for (const file of Object.values(damaged)) assert.ok(error.message.includes(file), `${file} missing from: ${error.message}`);
+      assert.match(error.message, /4 file\(s\) .* cannot be decoded[\s\S]*Fix or delete them, or pass onError: "skip"/);
+      return true;
+    });
+    const lenient = new ImageFolder(dir, { onError: "skip" });
+    const removed = await lenient.verify();
+    assert.deepEqual(removed.map((r) => r.path).sort(), Object.values(damaged).sort());
+    assert.deepEqual(lenient.samples.map(([p]) => path.basename(p)), ["ok.jpg", "trailing-junk.jpg"]);
+    assert.ok(lenient.skipped.every((s) => s.reason.startsWith(`Cannot decode image ${s.path}`)));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("bad files never crash an epoch: onError 'skip' drops them from their batch and reports them; 'raise' names the file", async () => {
+  const tf = await import("@tensorflow/tfjs");
+  const { DataLoader } = await import("../../kernel-lib/data/data-loader");
+  const { Compose, RandomResizedCrop, ToTensor } = await import("../../kernel-lib/data/transforms");
+  await tf.setBackend("cpu");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "epoch-"));
+  try {
+    const damaged = await writeDamagedJpegs(path.join(dir, "ants"));
+    for (let i = 0; i < 5; i++) await writeJpeg(path.join(dir, "bees", `b${i}.jpg`));
+    fs.writeFileSync(path.join(dir, "bees", "text.jpg"), "not a JPEG at all");
+    const transform = new Compose([new RandomResizedCrop(8), new ToTensor()]);
+    const before = tf.memory().numTensors;
+
+    const lenient = new ImageFolder(dir, { transform, onError: "skip" });
+    assert.equal(lenient.length, 11);
+    const loader = new DataLoader(lenient, { batchSize: 4, shuffle: true, seed: 1 });
+    const warn = console.warn;
+    console.warn = () => undefined;
+    let images = 0;
+    try {
+      await loader.forEach(([batch, labels]) => {
+        assert.deepEqual(batch.shape.slice(1), [8, 8, 3]);
+        assert.equal(labels.shape[0], batch.shape[0]);
+        images += batch.shape[0];
+      });
+    } finally {
+      console.warn = warn;
+    }
+    assert.equal(images, 6, "the 6 good images, every epoch item accounted for");
+    const badFiles = [...Object.values(damaged), path.join(dir, "bees", "text.jpg")].sort();
+    assert.deepEqual([...loader.skipped].sort(), badFiles);
+    assert.deepEqual(lenient.skipped.map((s) => s.path).sort(), badFiles);
+    assert.equal(tf.memory().numTensors, before);
+
+    const strict = new ImageFolder(dir, { transform });
+    await assert.rejects(new DataLoader(strict, { batchSize: 4 }).forEach(() => undefined), /Cannot decode image .*(empty|bad-huffman|bad-frame|no-end)\.jpg.*onError: "skip"/);
+    assert.equal(tf.memory().numTensors, before, "a failed epoch leaves no tensor behind");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("GIF (hymenoptera's imageNotFound.gif), palette, grayscale and RGBA files decode to the same RGB as PIL's convert('RGB')", { skip: torchvisionMissing() }, async () => {
+  // torchvision leaves .gif out by extension (and so do we by default); opting in loads the first frame.
+  const trainRoot = path.join(HYMENOPTERA, "train");
+  const withGif = new ImageFolder(trainRoot, { extensions: [...IMG_EXTENSIONS, ".gif"] });
+  const gifIndex = withGif.samples.findIndex(([p]) => p.endsWith("imageNotFound.gif"));
+  assert.ok(gifIndex >= 0, "the GIF is a sample once .gif counts as an image");
+  assert.equal(withGif.length, 245);
+  const [gif, label] = await withGif.getItem(gifIndex);
+  assert.equal(label, withGif.classToIdx.ants);
+  assert.deepEqual(gif.shape, [300, 300, 3]);
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "pil-"));
+  try {
+    const rgb = gradient();
+    await sharp(rgb, { raw: { width: 12, height: 8, channels: 3 } }).png({ palette: true, colours: 16 }).toFile(path.join(dir, "palette.png"));
+    await sharp(rgb, { raw: { width: 12, height: 8, channels: 3 } }).gif().toFile(path.join(dir, "palette.gif"));
+    await sharp(Buffer.from(Array.from({ length: 96 }, (_, i) => (i * 5) % 256)), { raw: { width: 12, height: 8, channels: 1 } }).png().toFile(path.join(dir, "gray.png"));
+    await sharp(Buffer.from(Array.from({ length: 96 }, (_, i) => (i * 5) % 256)), { raw: { width: 12, height: 8, channels: 1 } }).jpeg().toFile(path.join(dir, "gray.jpg"));
+    const rgba = Buffer.alloc(12 * 8 * 4);
+    for (let i = 0; i < 96; i++) rgba.set([rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2], (i * 17) % 256], i * 4);
+    await sharp(rgba, { raw: { width: 12, height: 8, channels: 4 } }).png().toFile(path.join(dir, "rgba.png"));
+    const files = [withGif.samples[gifIndex][0], ...["palette.png", "palette.gif", "gray.png", "gray.jpg", "rgba.png"].map((n) => path.join(dir, n))];
+    const script = `
+import sys
+from PIL import Image
+for f in sys.argv[1:]:
+    sys.stdout.buffer.write(Image.open(f).convert('RGB').tobytes())`;
+    const reference = runPython(script, undefined, files);
+    let offset = 0;
+    for (const file of files) {
+      const ours = await decodeImage(file);
+      const expected = reference.subarray(offset, offset + ours.data.length);
+      offset += ours.data.length;
+      // JPEG: libjpeg-turbo builds may differ by a rounding step; lossless formats must be exact.
+      const tolerance = file.endsWith(".jpg") ? 1 : 0;
+      let worst = 0;
+      for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(expected[i] - ours.data[i]));
+      assert.ok(worst <= tolerance, `${path.basename(file)}: max |diff| ${worst} vs PIL`);
+    }
+    assert.equal(offset, reference.length, "same sizes as PIL");
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
