@@ -94,6 +94,9 @@ test("download: fetched from a local server, md5-checked, extracted safely, then
   const url = `${server.baseUrl}/cifar-10-binary.tar.gz`;
   const train = await CIFAR10({ root, train: true, download: true, url, md5, downloadOptions: { retryDelayMs: 0 } });
   assert.equal(train.length, 100);
+  const archiveRequests = server.requests.filter((r) => r.path === "/cifar-10-binary.tar.gz").map((r) => r.range);
+  assert.deepEqual(archiveRequests, [undefined, "bytes=1000-"], "the dropped connection was resumed where it stopped");
+  assert.ok(!fs.existsSync(path.join(root, "cifar-10-binary.tar.gz.part")), "the verified archive was renamed into place");
   const reference = fs.readFileSync(path.join(SUBSET, "data_batch_1.bin"));
   assert.equal(train.data[5 * 3072 + 1], officialPixel(reference, 5, 0, 0, 1));
   const requests = server.requests.length;
@@ -182,4 +185,40 @@ test("ImageFolder-of-images layout (train/<class>/...) from a local archive", as
   assert.deepEqual(Buffer.from(rebuilt.data), Buffer.from(testSplit.data));
   assert.equal(fs.statSync(cache).size, 40 * 3073, "the cache was rewritten");
   await assert.rejects(CIFAR10({ root, train: true }), /no CIFAR-10 train data/);
+});
+
+test("the ImageFolder-of-JPEGs layout of the shared cifar10-jpg archive: official labels, pixels within JPEG error", async () => {
+  // 20 JPEGs per class of the test split (ranks 0000-0019 within each class, in official order).
+  const root = path.join(work, "shared-jpg");
+  fs.mkdirSync(root);
+  execFileSync("tar", ["-xzf", path.join(SHARED, "cifar10-jpg.tar.gz"), "-C", root, "--wildcards", "cifar10-jpg/test/*/00[01][0-9].jpg"]);
+  const testSplit = await CIFAR10({ root, train: false });
+  assert.equal(testSplit.length, 200);
+  const official = fs.readFileSync(path.join(SUBSET, "test_batch.bin"));
+  const officialClasses = fs.readFileSync(path.join(SUBSET, "batches.meta.txt"), "utf8").split("\n").map((l) => l.trim()).filter(Boolean);
+  assert.deepEqual(testSplit.classes, officialClasses, "sorted folder names are the official class order");
+  // Record indices of each class in official order.
+  const byClass: number[][] = officialClasses.map(() => []);
+  for (let record = 0; record < RECORDS_PER_FILE; record++) byClass[official[record * 3073]].push(record);
+  let total = 0;
+  const rankInClass = new Map<number, number>();
+  for (let i = 0; i < testSplit.length; i++) {
+    const label = testSplit.targets[i];
+    const rank = rankInClass.get(label) ?? 0;
+    rankInClass.set(label, rank + 1);
+    const record = byClass[label][rank];
+    const image = testSplit.image(i);
+    let sum = 0;
+    for (let y = 0; y < 32; y++) {
+      for (let x = 0; x < 32; x++) {
+        for (let c = 0; c < 3; c++) sum += Math.abs(image.data[(y * 32 + x) * 3 + c] - officialPixel(official, record, y, x, c));
+      }
+    }
+    // Another image would differ by ~50 levels on average; quality-75 JPEG error is ~6.
+    assert.ok(sum / 3072 < 16, `${officialClasses[label]} rank ${rank} (record ${record}): mean |diff| ${(sum / 3072).toFixed(1)}/255`);
+    total += sum;
+  }
+  const meanError = total / (testSplit.length * 3072);
+  assert.ok(meanError > 2 && meanError < 8, `mean JPEG error ${meanError.toFixed(2)}/255 (the shared README says 5.8)`);
+  assert.deepEqual([...rankInClass.values()], new Array(10).fill(20));
 });
