@@ -7,9 +7,10 @@
 import { Generator } from "../../kernel-lib/data/generator";
 
 export type RecordedDraw =
-  | { kind: "randint"; high: number; value: number }
+  | { kind: "randint"; low: number; high: number; value: number }
   | { kind: "randperm"; n: number; value: number[] }
-  | { kind: "uniform"; low: number; high: number; value: number };
+  | { kind: "uniform"; low: number; high: number; value: number }
+  | { kind: "random"; value: number };
 
 export class ScriptedGenerator extends Generator {
   private readonly draws: RecordedDraw[];
@@ -35,7 +36,7 @@ export class ScriptedGenerator extends Generator {
 
   randint(low: number, high: number): number {
     const draw = this.take("randint", `randint(${low}, ${high})`);
-    if (draw.kind !== "randint" || low !== 0 || draw.high !== high) throw new Error(`ScriptedGenerator: randint(${low}, ${high}) where torchvision drew ${JSON.stringify(draw)}`);
+    if (draw.kind !== "randint" || draw.low !== low || draw.high !== high) throw new Error(`ScriptedGenerator: randint(${low}, ${high}) where torchvision drew ${JSON.stringify(draw)}`);
     return draw.value;
   }
 
@@ -53,7 +54,9 @@ export class ScriptedGenerator extends Generator {
     return draw.value;
   }
 
+  /** torch.rand(1): uniform in [0, 1). */
   random(): number {
-    throw new Error("ScriptedGenerator: random() has no recorded counterpart; record the draw in the Python reference");
+    const draw = this.take("random", "random()");
+    return draw.kind === "random" ? draw.value : NaN;
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Whole-transform parity of ColorJitter and RandAugment with torchvision 0.14: Python runs the real
+ * Whole-transform parity of the random transforms with torchvision 0.14 (ColorJitter, RandAugment, and
+ * the ImageNet and CIFAR training pipelines: RandomResizedCrop / RandomCrop + flip + Normalize): Python runs the real
  * transform under torch seeds and records every random draw it makes; our transform then runs with a
  * generator that replays exactly those draws (failing if it asks for a different draw), and the outputs
  * must agree within 2/255 on average. This checks what the per-operation parity tests cannot: the draw
@@ -14,6 +15,12 @@ import { crop } from "../../../kernel-lib/data/transforms/crop";
 import { ToTensor } from "../../../kernel-lib/data/transforms/to-tensor";
 import { ColorJitter, type ColorJitterOptions } from "../../../kernel-lib/data/transforms/color-jitter";
 import { RandAugment, RAND_AUGMENT_OPS, randAugmentMagnitude } from "../../../kernel-lib/data/transforms/rand-augment";
+import { Compose } from "../../../kernel-lib/data/transforms/compose";
+import { Normalize } from "../../../kernel-lib/data/transforms/normalize";
+import type { PaddingMode } from "../../../kernel-lib/data/transforms/pad";
+import { RandomCrop } from "../../../kernel-lib/data/transforms/random-crop";
+import { RandomHorizontalFlip } from "../../../kernel-lib/data/transforms/random-horizontal-flip";
+import { RandomResizedCrop } from "../../../kernel-lib/data/transforms/random-resized-crop";
 import { runPython, torchvisionMissing } from "../python-reference";
 import { ScriptedGenerator, type RecordedDraw } from "../scripted-generator";
 
@@ -31,21 +38,27 @@ spec = json.loads(sys.stdin.buffer.read(n))
 raw = np.frombuffer(sys.stdin.buffer.read(), dtype=np.uint8).reshape(spec['height'], spec['width'], 3)
 img = Image.fromarray(raw.copy(), 'RGB')
 draws = []
-real_randint = torch.randint
-def recording_randint(high, size, **kwargs):
-    value = real_randint(high, size, **kwargs)
-    draws.append({'kind': 'randint', 'high': int(high), 'value': int(value.item())})
+# Every random call the transforms make, in order, with its range: the replay checks both.
+real_randint, real_randperm, real_rand, real_uniform = torch.randint, torch.randperm, torch.rand, torch.Tensor.uniform_
+def recording_randint(*args, **kwargs):
+    value = real_randint(*args, **kwargs)
+    bounds = args if 'size' in kwargs else args[:-1]  # randint(high, size), randint(low, high, size) or size=...
+    low, high = (0, bounds[0]) if len(bounds) == 1 else (bounds[0], bounds[1])
+    draws.append({'kind': 'randint', 'low': int(low), 'high': int(high), 'value': int(value.item())})
     return value
-torch.randint = recording_randint
-real_jitter_params = T.ColorJitter.get_params
-def recording_jitter_params(b, c, s, h):
-    params = real_jitter_params(b, c, s, h)
-    draws.append({'kind': 'randperm', 'n': 4, 'value': [int(i) for i in params[0]]})
-    for rng, value in zip((b, c, s, h), params[1:]):
-        if rng is not None:
-            draws.append({'kind': 'uniform', 'low': float(rng[0]), 'high': float(rng[1]), 'value': value})
-    return params
-T.ColorJitter.get_params = staticmethod(recording_jitter_params)
+def recording_randperm(n, **kwargs):
+    value = real_randperm(n, **kwargs)
+    draws.append({'kind': 'randperm', 'n': int(n), 'value': [int(i) for i in value]})
+    return value
+def recording_rand(*args, **kwargs):
+    value = real_rand(*args, **kwargs)
+    draws.append({'kind': 'random', 'value': float(value.item())})
+    return value
+def recording_uniform(self, low=0.0, high=1.0, **kwargs):
+    value = real_uniform(self, low, high, **kwargs)
+    draws.append({'kind': 'uniform', 'low': float(low), 'high': float(high), 'value': float(value.item())})
+    return value
+torch.randint, torch.randperm, torch.rand, torch.Tensor.uniform_ = recording_randint, recording_randperm, recording_rand, recording_uniform
 outputs, recorded = [], []
 for trial in spec['trials']:
     torch.manual_seed(trial['seed'])
@@ -54,6 +67,10 @@ for trial in spec['trials']:
         o = trial['options']
         t = T.ColorJitter(o.get('brightness', 0), o.get('contrast', 0), o.get('saturation', 0), o.get('hue', 0))
         x = t(F.to_tensor(img) if trial['tensor'] else img)
+    elif trial['kind'] == 'imagenet_train':
+        x = T.Compose([T.RandomResizedCrop(trial['size'], scale=trial['scale']), T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize(trial['mean'], trial['std'])])(img)
+    elif trial['kind'] == 'cifar_train':
+        x = T.Compose([T.RandomCrop(trial['size'], padding=trial['padding'], padding_mode=trial['mode']), T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize(trial['mean'], trial['std'])])(img)
     else:
         x = T.RandAugment(num_ops=trial['numOps'], magnitude=trial['magnitude'], num_magnitude_bins=trial['bins'])(img)
     if isinstance(x, Image.Image): x = F.to_tensor(x)
@@ -65,24 +82,32 @@ sys.stdout.buffer.write(struct.pack('<I', len(header)) + header + b''.join(outpu
 
 type Trial =
   | { kind: "jitter"; seed: number; tensor: boolean; options: ColorJitterOptions }
-  | { kind: "randaugment"; seed: number; numOps: number; magnitude: number; bins: number };
+  | { kind: "randaugment"; seed: number; numOps: number; magnitude: number; bins: number }
+  | { kind: "imagenet_train"; seed: number; size: number; scale: [number, number]; mean: number[]; std: number[] }
+  | { kind: "cifar_train"; seed: number; size: number; padding: number; mode: PaddingMode; mean: number[]; std: number[] };
 
 let image: Image;
 before(async () => {
   image = crop(await decodeImage(FILE), 40, 60, 96, 120);
 });
 
-function reference(trials: Trial[]): { draws: RecordedDraw[][]; outputs: Float32Array[] } {
-  const header = Buffer.from(JSON.stringify({ height: image.height, width: image.width, trials }));
+function reference(trials: Trial[], input: Image = image): { draws: RecordedDraw[][]; outputs: Float32Array[] } {
+  const header = Buffer.from(JSON.stringify({ height: input.height, width: input.width, trials }));
   const length = Buffer.alloc(4);
   length.writeUInt32LE(header.length);
-  const out = runPython(SCRIPT, Buffer.concat([length, header, Buffer.from(image.data)]));
+  const out = runPython(SCRIPT, Buffer.concat([length, header, Buffer.from(input.data)]));
   const jsonLength = out.readUInt32LE(0);
   const draws = JSON.parse(out.subarray(4, 4 + jsonLength).toString()) as RecordedDraw[][];
-  const count = image.data.length;
   const body = out.subarray(4 + jsonLength);
-  assert.equal(body.length, trials.length * count * 4, "one full-size output per trial");
-  const outputs = trials.map((_, i) => new Float32Array(body.buffer.slice(body.byteOffset + i * count * 4, body.byteOffset + (i + 1) * count * 4)));
+  // Outputs differ in size between kinds of trial: each one is the size our transform produces.
+  const sizes = trials.map((t) => (t.kind === "imagenet_train" || t.kind === "cifar_train" ? t.size * t.size * 3 : input.data.length));
+  assert.equal(body.length, sizes.reduce((a, b) => a + b, 0) * 4, "one output per trial");
+  let offset = 0;
+  const outputs = sizes.map((count) => {
+    const output = new Float32Array(body.buffer.slice(body.byteOffset + offset * 4, body.byteOffset + (offset + count) * 4));
+    offset += count;
+    return output;
+  });
   return { draws, outputs };
 }
 
@@ -165,4 +190,41 @@ print(json.dumps(out))`;
       });
     }
   }
+});
+
+test("training pipelines with torchvision's draws: RandomResizedCrop + flip + Normalize, RandomCrop (each pad mode) + flip + Normalize", { skip }, () => {
+  const imagenet = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+  const cifar = { mean: [0.4914, 0.4822, 0.4465], std: [0.247, 0.2435, 0.2616] };
+  const trials: Trial[] = [];
+  // scale [3, 4] never fits the image: the 10 tries fail and the centered fallback is used.
+  for (const scale of [[0.08, 1], [0.5, 1], [3, 4]] as [number, number][]) {
+    for (let seed = 0; seed < 6; seed++) trials.push({ kind: "imagenet_train", seed, size: 64, scale, ...imagenet });
+  }
+  for (const mode of ["constant", "edge", "reflect", "symmetric"] as PaddingMode[]) {
+    for (let seed = 0; seed < 6; seed++) trials.push({ kind: "cifar_train", seed, size: 32, padding: 4, mode, ...cifar });
+  }
+  // The CIFAR pipeline runs on a 32x32 image, as on CIFAR-10.
+  const small = crop(image, 20, 30, 32, 32);
+  const imagenetTrials = trials.filter((t) => t.kind === "imagenet_train");
+  const cifarTrials = trials.filter((t) => t.kind === "cifar_train");
+  const check = (list: Trial[], input: Image): void => {
+    const { draws, outputs } = reference(list, input);
+    list.forEach((trial, i) => {
+      let ours: Image;
+      const generator = new ScriptedGenerator(draws[i]);
+      if (trial.kind === "imagenet_train") {
+        ours = new Compose([new RandomResizedCrop(trial.size, { scale: trial.scale }), new RandomHorizontalFlip(), new ToTensor(), new Normalize(trial.mean, trial.std)]).apply(input, generator);
+      } else if (trial.kind === "cifar_train") {
+        ours = new Compose([new RandomCrop(trial.size, { padding: trial.padding, paddingMode: trial.mode }), new RandomHorizontalFlip(), new ToTensor(), new Normalize(trial.mean, trial.std)]).apply(input, generator);
+      } else {
+        return;
+      }
+      assert.equal(generator.remaining, 0, `trial ${i}: torchvision drew more than we used`);
+      // Normalized values span about 4.5 units instead of 1: compare in that range's 2/255.
+      const diff = meanDifference(ours, outputs[i]);
+      assert.ok(diff <= (2 / 255) / Math.min(...trial.std), `${JSON.stringify(trial)}: mean |diff| ${(diff * 255).toFixed(3)}/255 after Normalize`);
+    });
+  };
+  check(imagenetTrials, image);
+  check(cifarTrials, small);
 });
