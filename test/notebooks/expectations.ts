@@ -6,6 +6,20 @@
 export const notebookExpectations: Record<string, RegExp[]> = {
   // The environment table (active backend, whether TF uses the GPU), then the timed matMul.
   "00-environment.ipynb": [/backend: /, /Active backend/, /isUsingGpuDevice/, /CPU cores/, /run 3: [\d.]+ ms on /],
+  // Environment table, dataset tree with counts, the weights outcome (loaded, or the from-scratch note with the
+  // fix), fit's progress table, plots, the strategy table, the saved-model round trip, the final metrics line.
+  "01-transfer-learning.ipynb": [
+    /Active backend/,
+    /├── train\/  \(\d+ images\)\n│   ├── \S+\/\s+\d+ images/,
+    /loaded ImageNet weights|NOTE: no ImageNet weights, so this run trains FROM SCRATCH[\s\S]*LAB_WEIGHTS=/,
+    /epoch\s+train_loss\s+train_acc\s+val_loss\s+val_acc\s+lr/,
+    /class="kernel-lib-chart/,
+    /strategy\s+trainable params\s+epochs\s+s\/epoch\s+train loss\s+val acc\s+best val acc\n[-\s]+\nfrozen backbone \(fc only\)\s+[\d,]+\s[\s\S]*fine-tune all[\s\S]*freeze first 6 children/,
+    /Top \d+ losses \(prediction \/ truth\)/,
+    /reloaded val accuracy ([\d.]+)% \(before saving: \1%\)/,
+    /final: .+, val accuracy [\d.]+% on \d+ images/,
+    /tensors left over by this notebook: 0/,
+  ],
   // Live progress of each method, at least one plot, the comparison table.
   "03-semi-supervised.ipynb": [
     /supervised step \d+\/\d+ \| loss [\d.]+/,
