@@ -227,6 +227,9 @@ test("fused decode (libvips crops/resizes) draws the same boxes and stays within
       for (let i = 0; i < a.data.length; i++) sum += Math.abs(a.data[i] - b.data[i]);
       // A different crop box would differ by far more than this.
       assert.ok(sum / a.data.length < 2 / 255, `image ${index}: mean |diff| ${((sum / a.data.length) * 255).toFixed(2)}/255`);
+      // Again (the image size now comes from the size cache): same draws, same pixels.
+      const [again] = await fused.getItem(index, new Generator(index));
+      assert.deepEqual(Array.from(again.data), Array.from(a.data));
       total += sum;
       count += a.data.length;
     }
