@@ -34,19 +34,19 @@ export class ScriptedGenerator extends Generator {
     return draw;
   }
 
-  randint(low: number, high: number): number {
+  override randint(low: number, high: number): number {
     const draw = this.take("randint", `randint(${low}, ${high})`);
     if (draw.kind !== "randint" || draw.low !== low || draw.high !== high) throw new Error(`ScriptedGenerator: randint(${low}, ${high}) where torchvision drew ${JSON.stringify(draw)}`);
     return draw.value;
   }
 
-  randperm(n: number): Int32Array {
+  override randperm(n: number): Int32Array {
     const draw = this.take("randperm", `randperm(${n})`);
     if (draw.kind !== "randperm" || draw.n !== n) throw new Error(`ScriptedGenerator: randperm(${n}) where torchvision drew ${JSON.stringify(draw)}`);
     return Int32Array.from(draw.value);
   }
 
-  uniform(low: number, high: number): number {
+  override uniform(low: number, high: number): number {
     const draw = this.take("uniform", `uniform(${low}, ${high})`);
     if (draw.kind !== "uniform" || Math.abs(draw.low - low) > 1e-6 || Math.abs(draw.high - high) > 1e-6) {
       throw new Error(`ScriptedGenerator: uniform(${low}, ${high}) where torchvision drew ${JSON.stringify(draw)}`);
@@ -55,7 +55,7 @@ export class ScriptedGenerator extends Generator {
   }
 
   /** torch.rand(1): uniform in [0, 1). */
-  random(): number {
+  override random(): number {
     const draw = this.take("random", "random()");
     return draw.kind === "random" ? draw.value : NaN;
   }

@@ -160,7 +160,7 @@ test("RandAugment with torchvision's drawn ops and signs matches torchvision's f
     assert.equal(generator.remaining, 0, `trial ${i}: torchvision drew more than we used`);
     for (const d of draws[i]) if (d.kind === "randint" && d.high === RAND_AUGMENT_OPS.length) opsSeen.add(d.value);
     const diff = meanDifference(ours, outputs[i]);
-    const ops = draws[i].filter((d) => d.kind === "randint" && d.high === RAND_AUGMENT_OPS.length).map((d) => RAND_AUGMENT_OPS[d.value]);
+    const ops = draws[i].flatMap((d) => (d.kind === "randint" && d.high === RAND_AUGMENT_OPS.length ? [RAND_AUGMENT_OPS[d.value]] : []));
     assert.ok(diff <= 2 / 255, `RandAugment ${JSON.stringify(trial)} ops ${ops.join(", ")}: mean |diff| ${(diff * 255).toFixed(3)}/255`);
   });
   assert.ok(opsSeen.size >= 10, `only ${opsSeen.size} of 14 ops were exercised; pick other seeds`);
