@@ -3,9 +3,8 @@
  * (kernel-lib/report/results-table.ts reads notebooks/results/*.json), so the published numbers come
  * from real runs and never from typing.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import type { RunResult } from "../../report/results-table";
+import { writeRunResultFile } from "../../report/run-result";
 import { comparisonRows } from "./comparison-report";
 import type { SemiSupervisedRun } from "./semi-supervised-run";
 
@@ -48,10 +47,5 @@ export function runResult(run: SemiSupervisedRun, context: RunResultContext): Ru
 
 /** Writes `<folder>/semi-supervised-<method>-<labels>.json` atomically (temp file + rename); returns the path. */
 export function writeRunResult(run: SemiSupervisedRun, context: RunResultContext, folder = "notebooks/results"): string {
-  fs.mkdirSync(folder, { recursive: true });
-  const file = path.join(folder, `semi-supervised-${run.method}-${run.labelsUsed}.json`);
-  const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, JSON.stringify(runResult(run, context), null, 2) + "\n");
-  fs.renameSync(temporary, file);
-  return file;
+  return writeRunResultFile(runResult(run, context), `semi-supervised-${run.method}-${run.labelsUsed}`, folder);
 }
