@@ -20,6 +20,21 @@ export const notebookExpectations: Record<string, RegExp[]> = {
     /final: .+, val accuracy [\d.]+% on \d+ images/,
     /tensors left over by this notebook: 0/,
   ],
+  // Environment table, augmented vs plain image grids, fit's progress table, curves, confusion matrix, the final
+  // metrics line, the checkpoint round trip, the ResNet34 swap, no leaked tensors.
+  "02-cifar10-resnet18.ipynb": [
+    /Active backend/,
+    /training images \(augmented\) \(\d+ images[\s\S]*test images \(not augmented\) \(\d+ images/,
+    /resnet18 with the CIFAR stem: 11\.17 M parameters/,
+    /epoch\s+train_loss\s+train_acc\s+val_loss\s+val_acc\s+lr/,
+    /class="kernel-lib-chart/,
+    /test set, % of each true class[\s\S]*predicted →/,
+    /final: test accuracy [\d.]+% on \d+ test images after \d+ epochs/,
+    /no result file written/,
+    /restored model vs trained model, max \|Δ logits\| = 0\n/,
+    /resnet34: 21\.28 M parameters, one forward\+backward/,
+    /tensors left over by this notebook: 0/,
+  ],
   // Live progress of each method, at least one plot, the comparison table.
   "03-semi-supervised.ipynb": [
     /supervised step \d+\/\d+ \| loss [\d.]+/,
