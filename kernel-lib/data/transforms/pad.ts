@@ -37,30 +37,57 @@ export function pad(
   mode: PaddingMode = "constant",
 ): Image {
   const [left, top, right, bottom] = parsePadding(padding, "pad");
+  return paddedCrop(image, [left, top, right, bottom], fill, mode, 0, 0, image.height + top + bottom, image.width + left + right);
+}
+
+/**
+ * `crop(pad(image, padding, fill, mode), top, left, height, width)` without building the padded image:
+ * RandomCrop(32, padding=4) runs this for every CIFAR image of every epoch.
+ */
+export function paddedCrop(
+  image: Image,
+  padding: readonly [number, number, number, number],
+  fill: number | readonly number[],
+  mode: PaddingMode,
+  top: number,
+  left: number,
+  height: number,
+  width: number,
+): Image {
+  const [padLeft, padTop, padRight, padBottom] = padding;
   if (!["constant", "edge", "reflect", "symmetric"].includes(mode)) {
     throw new Error(`pad: padding mode must be constant, edge, reflect or symmetric, got ${JSON.stringify(mode)}`);
+  }
+  const paddedHeight = image.height + padTop + padBottom;
+  const paddedWidth = image.width + padLeft + padRight;
+  if (!(top >= 0 && left >= 0 && top + height <= paddedHeight && left + width <= paddedWidth)) {
+    throw new Error(`paddedCrop: box ${top},${left},${height}x${width} is not inside the ${paddedHeight}x${paddedWidth} padded image`);
   }
   const channels = image.channels;
   const fills = typeof fill === "number" ? new Array<number>(channels).fill(fill) : fill;
   if (fills.length !== channels) throw new Error(`pad: fill needs ${channels} values (one per channel), got ${fills.length}`);
-  const height = image.height + top + bottom;
-  const width = image.width + left + right;
   const output = Image.empty(image.pixelType, height, width, channels);
   const out = output.data;
   const src = image.data;
+  const constant = mode === "constant";
+  const sourceWidth = image.width;
+  let o = 0;
   for (let y = 0; y < height; y++) {
-    const sy = y - top;
-    const rowInside = sy >= 0 && sy < image.height;
-    for (let x = 0; x < width; x++) {
-      const sx = x - left;
-      const o = (y * width + x) * channels;
-      if (rowInside && sx >= 0 && sx < image.width) {
-        const s = (sy * image.width + sx) * channels;
-        for (let c = 0; c < channels; c++) out[o + c] = src[s + c];
-      } else if (mode === "constant") {
+    let sy = y + top - padTop;
+    // -1: a row or column of the constant border.
+    if (sy < 0 || sy >= image.height) sy = constant ? -1 : sourceIndex(sy, image.height, mode);
+    for (let x = 0; x < width; x++, o += channels) {
+      let sx = x + left - padLeft;
+      if (sx < 0 || sx >= sourceWidth) sx = constant ? -1 : sourceIndex(sx, sourceWidth, mode);
+      if (sy < 0 || sx < 0) {
         for (let c = 0; c < channels; c++) out[o + c] = fills[c];
+      } else if (channels === 3) {
+        const s = (sy * sourceWidth + sx) * 3;
+        out[o] = src[s];
+        out[o + 1] = src[s + 1];
+        out[o + 2] = src[s + 2];
       } else {
-        const s = (sourceIndex(sy, image.height, mode) * image.width + sourceIndex(sx, image.width, mode)) * channels;
+        const s = (sy * sourceWidth + sx) * channels;
         for (let c = 0; c < channels; c++) out[o + c] = src[s + c];
       }
     }

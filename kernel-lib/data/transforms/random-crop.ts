@@ -5,7 +5,7 @@
 import type { Generator } from "../generator";
 import { Image, requireImage } from "../image";
 import { crop } from "./crop";
-import { pad, parsePadding, type Padding, type PaddingMode } from "./pad";
+import { pad, paddedCrop, parsePadding, type Padding, type PaddingMode } from "./pad";
 import { checkSize, type Size } from "./size";
 import { pickGenerator, type RandomTransformOptions, type Transform } from "./transform";
 
@@ -39,6 +39,7 @@ export class RandomCrop implements Transform<Image, Image> {
   apply(input: Image, generator?: Generator): Image {
     let image = requireImage(input, "RandomCrop");
     const [cropHeight, cropWidth] = this.size;
+    if (this.padding !== undefined && !this.padIfNeeded) return this.cropPadded(image, this.padding, pickGenerator(generator, this.generator));
     if (this.padding !== undefined) image = pad(image, this.padding, this.fill, this.paddingMode);
     if (this.padIfNeeded && image.width < cropWidth) image = pad(image, [cropWidth - image.width, 0], this.fill, this.paddingMode);
     if (this.padIfNeeded && image.height < cropHeight) image = pad(image, [0, cropHeight - image.height], this.fill, this.paddingMode);
@@ -52,6 +53,21 @@ export class RandomCrop implements Transform<Image, Image> {
     const top = random.randint(0, image.height - cropHeight + 1);
     const left = random.randint(0, image.width - cropWidth + 1);
     return crop(image, top, left, cropHeight, cropWidth);
+  }
+
+  /** The padded path without building the padded image; same draws as torchvision's get_params. */
+  private cropPadded(image: Image, padding: [number, number, number, number], random: Generator): Image {
+    const [cropHeight, cropWidth] = this.size;
+    const height = image.height + padding[1] + padding[3];
+    const width = image.width + padding[0] + padding[2];
+    if (height < cropHeight || width < cropWidth) {
+      throw new Error(`RandomCrop: crop ${cropHeight}x${cropWidth} is larger than the ${height}x${width} image; pass padding or padIfNeeded: true`);
+    }
+    // torchvision draws nothing when the padded image already has the crop's size.
+    const exact = height === cropHeight && width === cropWidth;
+    const top = exact ? 0 : random.randint(0, height - cropHeight + 1);
+    const left = exact ? 0 : random.randint(0, width - cropWidth + 1);
+    return paddedCrop(image, padding, this.fill, this.paddingMode, top, left, cropHeight, cropWidth);
   }
 
   toString(): string {

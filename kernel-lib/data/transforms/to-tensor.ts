@@ -2,6 +2,9 @@
 import { Image, requireImage } from "../image";
 import type { Transform } from "./transform";
 
+/** `v / 255` as float32 for every byte value, what torch's `img.float().div(255)` gives. */
+const UNIT_VALUES = Float32Array.from({ length: 256 }, (_, v) => v / 255);
+
 export class ToTensor implements Transform<Image, Image> {
   apply(input: Image): Image {
     const image = requireImage(input, "ToTensor");
@@ -10,7 +13,8 @@ export class ToTensor implements Transform<Image, Image> {
     }
     const out = new Float32Array(image.data.length);
     const src = image.data;
-    for (let i = 0; i < src.length; i++) out[i] = src[i] / 255;
+    // A table lookup instead of a division per value: the same float32 results, several times faster.
+    for (let i = 0; i < src.length; i++) out[i] = UNIT_VALUES[src[i]];
     return new Image(out, image.height, image.width, image.channels);
   }
 

@@ -135,3 +135,37 @@ test("ToTensor, Normalize, CenterCrop, Compose and MultiView", () => {
   assert.equal(views.length, 2);
   assert.notDeepEqual(Array.from(views[0].data), Array.from(views[1].data), "views are augmented independently");
 });
+
+test("paddedCrop equals crop(pad(...)) for every mode, box and padding wider than the image", async () => {
+  const { pad, paddedCrop } = await import("../../../kernel-lib/data/transforms/pad");
+  const image = patterned(5, 7);
+  const fill = [9, 99, 199];
+  for (const mode of ["constant", "edge", "reflect", "symmetric"] as const) {
+    for (const padding of [[4, 4, 4, 4], [0, 2, 9, 1], [12, 11, 3, 0]] as [number, number, number, number][]) {
+      const padded = pad(image, padding, fill, mode);
+      for (const [top, left, height, width] of [[0, 0, padded.height, padded.width], [1, 2, 3, 4], [padded.height - 5, padded.width - 7, 5, 7]]) {
+        const expected = crop(padded, top, left, height, width);
+        const actual = paddedCrop(image, padding, fill, mode, top, left, height, width);
+        assert.deepEqual(Array.from(actual.data), Array.from(expected.data), `${mode} ${padding} box ${top},${left},${height}x${width}`);
+      }
+    }
+  }
+  assert.throws(() => paddedCrop(image, [1, 1, 1, 1], 0, "edge", 2, 0, 6, 3), /not inside the 7x9 padded image/);
+  // RandomCrop with padding (the path that skips the padded image) draws like torchvision: top, then left.
+  const transform = new RandomCrop(5, { padding: [2, 3], paddingMode: "reflect" });
+  const draws = new Generator(7);
+  const top = draws.randint(0, 5 + 6 - 5 + 1);
+  const left = draws.randint(0, 7 + 4 - 5 + 1);
+  assert.deepEqual(Array.from(transform.apply(image, new Generator(7)).data), Array.from(crop(pad(image, [2, 3], 0, "reflect"), top, left, 5, 5).data));
+  // Padding that makes the image exactly the crop size: no draw, the padded image itself.
+  const generator = new Generator(3);
+  const state = generator.getState();
+  assert.deepEqual(Array.from(new RandomCrop([7, 9], { padding: 1 }).apply(image, generator).data), Array.from(pad(image, 1).data));
+  assert.deepEqual(generator.getState(), state, "nothing drawn");
+});
+
+test("ToTensor gives v / 255 in float32 for every byte value", () => {
+  const all = new Image(Uint8Array.from({ length: 256 * 3 }, (_, i) => i % 256), 16, 16);
+  const out = new ToTensor().apply(all);
+  for (let i = 0; i < all.data.length; i++) assert.equal(out.data[i], Math.fround(all.data[i] / 255));
+});
