@@ -169,3 +169,29 @@ test("ToTensor gives v / 255 in float32 for every byte value", () => {
   const out = new ToTensor().apply(all);
   for (let i = 0; i < all.data.length; i++) assert.equal(out.data[i], Math.fround(all.data[i] / 255));
 });
+
+test("Compose runs ToTensor + Normalize as one pass with bit-identical results and the same errors", () => {
+  const values = new Image(Uint8Array.from({ length: 256 * 3 }, (_, i) => (i * 7) % 256), 16, 16);
+  const toTensor = new ToTensor();
+  const normalize = new Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]);
+  const separate = normalize.apply(toTensor.apply(values));
+  const composed = new Compose([new CenterCrop(16), toTensor, normalize]);
+  assert.deepEqual(Array.from(composed.apply(values).data), Array.from(separate.data));
+  assert.equal(composed.transforms.length, 3, "the list stays as given");
+  // The fused pass really replaces the two steps: neither is called for a uint8 RGB image.
+  let stepCalls = 0;
+  const spy = <T extends { apply(image: Image): Image }>(transform: T): void => {
+    const original = transform.apply.bind(transform);
+    transform.apply = (image: Image) => {
+      stepCalls++;
+      return original(image);
+    };
+  };
+  spy(toTensor);
+  spy(normalize);
+  composed.apply(values);
+  assert.equal(stepCalls, 0);
+  assert.throws(() => composed.apply(separate), /already float32/);
+  const oneChannel = new Compose([new ToTensor(), new Normalize([0.5], [0.5])]);
+  assert.throws(() => oneChannel.apply(values), /image has 3 channels but mean\/std have 1 values/);
+});
