@@ -12,7 +12,7 @@ import type { RunResult } from "./results-table";
 /** Where result files live, relative to the repository root (the notebooks' working directory). */
 export const RESULTS_FOLDER = "notebooks/results";
 
-/** Set by a wrapper script to record its own command line verbatim (see `reproducingCommand`). */
+/** Set by a wrapper (e.g. an npm script) to its own name, recorded instead of the notebook's runner command. */
 export const RUN_COMMAND_VARIABLE = "LAB_RUN_COMMAND";
 
 const TEXT_FIELDS = ["name", "framework", "backend", "hardware", "dataset", "command", "finishedAt"] as const;
@@ -29,18 +29,18 @@ export function describeHardware(gpuName?: string, cpus: readonly os.CpuInfo[] =
 }
 
 /**
- * The command line that reproduces this run: `LAB_RUN_COMMAND` verbatim when a wrapper set it, else the
- * LAB_* settings this process was started with (sorted, shell-quoted where needed) in front of `base`.
- * Settings that only say where things are on this machine still matter to reproduce, so all are kept.
+ * The command line that reproduces this run: the LAB_* settings this process was started with (sorted,
+ * shell-quoted where needed) in front of `base`, or of `LAB_RUN_COMMAND` when a wrapper set it (so
+ * `LAB_EPOCHS=1 npm run x` is recorded as such). Settings that only say where things are on this machine
+ * still matter to reproduce, so all are kept.
  */
 export function reproducingCommand(base: string, env: NodeJS.ProcessEnv = process.env): string {
-  const verbatim = env[RUN_COMMAND_VARIABLE]?.trim();
-  if (verbatim) return verbatim;
+  const wrapper = env[RUN_COMMAND_VARIABLE]?.trim();
   const settings = Object.keys(env)
     .filter((name) => name.startsWith("LAB_") && name !== RUN_COMMAND_VARIABLE && env[name] !== undefined && env[name] !== "")
     .sort()
     .map((name) => `${name}=${shellQuote(env[name] as string)}`);
-  return [...settings, base].join(" ");
+  return [...settings, wrapper || base].join(" ");
 }
 
 function shellQuote(value: string): string {

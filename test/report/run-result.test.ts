@@ -50,10 +50,10 @@ test("resultFilePath keeps result files inside the results folder", () => {
   assert.throws(() => resultFilePath("", "r"), /result file name/);
 });
 
-test("reproducingCommand puts the LAB_* settings in front of the command, or takes LAB_RUN_COMMAND verbatim", () => {
+test("reproducingCommand puts the LAB_* settings in front of the command, or of the wrapper named by LAB_RUN_COMMAND", () => {
   const env = { LAB_MODE: "full", LAB_EPOCHS: "1", LAB_CIFAR10_ROOT: "/data/my cifar", HOME: "/root", LAB_EMPTY: "" };
-  assert.equal(reproducingCommand("npm run x", env), "LAB_CIFAR10_ROOT='/data/my cifar' LAB_EPOCHS=1 LAB_MODE=full npm run x");
-  assert.equal(reproducingCommand("npm run x", { ...env, LAB_RUN_COMMAND: "make cifar" }), "make cifar");
+  assert.equal(reproducingCommand("jupyter nbconvert x", env), "LAB_CIFAR10_ROOT='/data/my cifar' LAB_EPOCHS=1 LAB_MODE=full jupyter nbconvert x");
+  assert.equal(reproducingCommand("jupyter nbconvert x", { ...env, LAB_RUN_COMMAND: "npm run full:cifar10" }), "LAB_CIFAR10_ROOT='/data/my cifar' LAB_EPOCHS=1 LAB_MODE=full npm run full:cifar10");
 });
 
 test("describeHardware names the GPU when one was used, else the CPU model and core count", () => {
