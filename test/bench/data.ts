@@ -1,6 +1,7 @@
 /**
  * Data pipeline throughput vs torchvision, measured in the same run on the same files and cores
- * (`npm run bench:data`). Prints images/s and ratios; asserts nothing.
+ * (`npm run bench:data`). Prints images/s and ratios, and CPU time per image (which other load on a
+ * shared machine disturbs far less than images/s); asserts nothing.
  *
  * 1. hymenoptera train: decode JPEG + RandomResizedCrop(224) + RandomHorizontalFlip + ToTensor +
  *    Normalize, batches of 32 (torchvision ImageFolder + DataLoader, num_workers 0 and 2);
@@ -35,24 +36,35 @@ class CifarBinary(torch.utils.data.Dataset):
         self.transform = transform
     def __len__(self): return len(self.targets)
     def __getitem__(self, i): return self.transform(Image.fromarray(self.data[i])), int(self.targets[i])
-def rate(dataset, batch_size, workers):
+cpu = {}
+def rate(name, dataset, batch_size, workers):
     loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=True, num_workers=workers, persistent_workers=workers > 0)
     for _ in loader: break  # warm-up (starts workers, fills caches)
-    start, n = time.perf_counter(), 0
+    start, start_cpu, n = time.perf_counter(), time.process_time(), 0
     for _ in range(epochs):
         for images, labels in loader: n += images.shape[0]
+    # CPU time of this process only: complete for num_workers 0, not for worker processes.
+    if workers == 0: cpu[name] = (time.process_time() - start_cpu) * 1000 / n
     return n / (time.perf_counter() - start)
 hymenoptera = torchvision.datasets.ImageFolder(folder, T.Compose([T.RandomResizedCrop(224), T.RandomHorizontalFlip(), T.ToTensor(), imagenet]))
 cifar = CifarBinary(cifar_root, T.Compose([T.RandomCrop(32, padding=4), T.RandomHorizontalFlip(), T.ToTensor(), T.Normalize((0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616))]))
-print(json.dumps({f'{name}_w{w}': rate(ds, bs, w) for name, ds, bs in [('hymenoptera', hymenoptera, 32), ('cifar', cifar, 128)] for w in (0, 2)}))
+rates = {f'{name}_w{w}': rate(name, ds, bs, w) for name, ds, bs in [('hymenoptera', hymenoptera, 32), ('cifar', cifar, 128)] for w in (0, 2)}
+print(json.dumps({**rates, **{f'{name}_cpu_ms': ms for name, ms in cpu.items()}}))
 `;
 
-async function imagesPerSecond(loader: DataLoader, epochs: number, fullWarmUpEpoch = false): Promise<number> {
+interface Throughput {
+  imagesPerSecond: number;
+  /** CPU time of this process (all its threads: sharp's decoders too) per image: robust to other load. */
+  cpuMsPerImage: number;
+}
+
+async function throughput(loader: DataLoader, epochs: number, fullWarmUpEpoch = false): Promise<Throughput> {
   for await (const batch of loader) {
     tf.dispose(batch); // warm-up: JIT, sharp's thread pool, file cache (a whole epoch fills cacheImages)
     if (!fullWarmUpEpoch) break;
   }
   const before = tf.memory().numTensors;
+  const startCpu = process.cpuUsage();
   const start = process.hrtime.bigint();
   let images = 0;
   for (let epoch = 0; epoch < epochs; epoch++) {
@@ -62,8 +74,13 @@ async function imagesPerSecond(loader: DataLoader, epochs: number, fullWarmUpEpo
     }
   }
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const cpu = process.cpuUsage(startCpu);
   if (tf.memory().numTensors !== before) throw new Error("bench: tensors leaked");
-  return images / seconds;
+  return { imagesPerSecond: images / seconds, cpuMsPerImage: (cpu.user + cpu.system) / 1000 / images };
+}
+
+function average(a: Throughput, b: Throughput): Throughput {
+  return { imagesPerSecond: (a.imagesPerSecond + b.imagesPerSecond) / 2, cpuMsPerImage: (a.cpuMsPerImage + b.cpuMsPerImage) / 2 };
 }
 
 async function main(): Promise<void> {
@@ -79,11 +96,11 @@ async function main(): Promise<void> {
     train: true,
     transform: new Compose([new RandomCrop(32, { padding: 4 }), new RandomHorizontalFlip(), new ToTensor(), new Normalize([0.4914, 0.4822, 0.4465], [0.247, 0.2435, 0.2616])]),
   });
-  const measureOurs = async (): Promise<Record<"hymenoptera" | "hymenopteraExact" | "hymenopteraCached" | "cifar", number>> => ({
-    hymenoptera: await imagesPerSecond(new DataLoader(hymenoptera, { batchSize: 32, shuffle: true, seed: 0 }), EPOCHS),
-    hymenopteraExact: await imagesPerSecond(new DataLoader(hymenopteraExact, { batchSize: 32, shuffle: true, seed: 0 }), EPOCHS),
-    hymenopteraCached: await imagesPerSecond(new DataLoader(hymenopteraCached, { batchSize: 32, shuffle: true, seed: 0 }), EPOCHS, true),
-    cifar: await imagesPerSecond(new DataLoader(cifar, { batchSize: 128, shuffle: true, seed: 0 }), EPOCHS),
+  const measureOurs = async (): Promise<Record<"hymenoptera" | "hymenopteraExact" | "hymenopteraCached" | "cifar", Throughput>> => ({
+    hymenoptera: await throughput(new DataLoader(hymenoptera, { batchSize: 32, shuffle: true, seed: 0 }), EPOCHS),
+    hymenopteraExact: await throughput(new DataLoader(hymenopteraExact, { batchSize: 32, shuffle: true, seed: 0 }), EPOCHS),
+    hymenopteraCached: await throughput(new DataLoader(hymenopteraCached, { batchSize: 32, shuffle: true, seed: 0 }), EPOCHS, true),
+    cifar: await throughput(new DataLoader(cifar, { batchSize: 128, shuffle: true, seed: 0 }), EPOCHS),
   });
   // Ours is measured before and after torchvision and averaged, so a change in the load of a
   // shared machine biases both sides alike.
@@ -91,10 +108,10 @@ async function main(): Promise<void> {
   const python = spawnSync("/usr/bin/python3", ["-c", PYTHON_BENCH, HYMENOPTERA_TRAIN, CIFAR_ROOT, String(EPOCHS)], { encoding: "utf8" });
   const after = await measureOurs();
   const ours = {
-    hymenoptera: (before.hymenoptera + after.hymenoptera) / 2,
-    hymenopteraExact: (before.hymenopteraExact + after.hymenopteraExact) / 2,
-    hymenopteraCached: (before.hymenopteraCached + after.hymenopteraCached) / 2,
-    cifar: (before.cifar + after.cifar) / 2,
+    hymenoptera: average(before.hymenoptera, after.hymenoptera),
+    hymenopteraExact: average(before.hymenopteraExact, after.hymenopteraExact),
+    hymenopteraCached: average(before.hymenopteraCached, after.hymenopteraCached),
+    cifar: average(before.cifar, after.cifar),
   };
   const os = await import("node:os");
   console.log(`data pipeline throughput (images/s), ${EPOCHS} epochs after a warm-up batch, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}`);
@@ -102,23 +119,31 @@ async function main(): Promise<void> {
   console.log(`  (JS crop): fusedDecode false, the PIL-exact path; (cached): cacheImages true, epochs after the first (decoding once per run)`);
   console.log(`  CIFAR-10 train (${cifar.length} records): RandomCrop 32 pad 4 + flip + normalize, batch 128`);
   if (python.status !== 0) {
-    console.log(`  ours: hymenoptera ${ours.hymenoptera.toFixed(0)} (JS crop ${ours.hymenopteraExact.toFixed(0)}), cifar ${ours.cifar.toFixed(0)}`);
+    console.log(`  ours: hymenoptera ${ours.hymenoptera.imagesPerSecond.toFixed(0)} (JS crop ${ours.hymenopteraExact.imagesPerSecond.toFixed(0)}), cifar ${ours.cifar.imagesPerSecond.toFixed(0)}`);
     console.log(`  torchvision reference FAILED (is python3-torchvision installed?):\n${python.stderr}`);
     process.exitCode = 1;
     return;
   }
   const reference = JSON.parse(python.stdout.trim().split("\n").pop() ?? "{}") as Record<string, number>;
-  const rows: [string, number, number, number][] = [
-    ["hymenoptera", ours.hymenoptera, reference.hymenoptera_w0, reference.hymenoptera_w2],
-    ["  (JS crop)", ours.hymenopteraExact, reference.hymenoptera_w0, reference.hymenoptera_w2],
-    ["  (cached)", ours.hymenopteraCached, reference.hymenoptera_w0, reference.hymenoptera_w2],
-    ["cifar", ours.cifar, reference.cifar_w0, reference.cifar_w2],
+  const rows: [string, Throughput, number, number, number][] = [
+    ["hymenoptera", ours.hymenoptera, reference.hymenoptera_w0, reference.hymenoptera_w2, reference.hymenoptera_cpu_ms],
+    ["  (JS crop)", ours.hymenopteraExact, reference.hymenoptera_w0, reference.hymenoptera_w2, reference.hymenoptera_cpu_ms],
+    ["  (cached)", ours.hymenopteraCached, reference.hymenoptera_w0, reference.hymenoptera_w2, reference.hymenoptera_cpu_ms],
+    ["cifar", ours.cifar, reference.cifar_w0, reference.cifar_w2, reference.cifar_cpu_ms],
   ];
+  console.log(`  images/s (wall clock; on a busy machine this mostly measures the load):`);
   console.log(`  ${"pipeline".padEnd(12)} ${"ours".padStart(8)} ${"tv w=0".padStart(8)} ${"tv w=2".padStart(8)} ${"ours/w0".padStart(8)} ${"ours/w2".padStart(8)}`);
   for (const [name, mine, w0, w2] of rows) {
+    const rate = mine.imagesPerSecond;
     console.log(
-      `  ${name.padEnd(12)} ${mine.toFixed(0).padStart(8)} ${w0.toFixed(0).padStart(8)} ${w2.toFixed(0).padStart(8)} ${(mine / w0).toFixed(2).padStart(8)}x ${(mine / w2).toFixed(2).padStart(7)}x`,
+      `  ${name.padEnd(12)} ${rate.toFixed(0).padStart(8)} ${w0.toFixed(0).padStart(8)} ${w2.toFixed(0).padStart(8)} ${(rate / w0).toFixed(2).padStart(8)}x ${(rate / w2).toFixed(2).padStart(7)}x`,
     );
+  }
+  console.log(`  CPU ms per image (all threads of the process; tv: num_workers 0), lower is better:`);
+  console.log(`  ${"pipeline".padEnd(12)} ${"ours".padStart(8)} ${"tv w=0".padStart(8)} ${"tv/ours".padStart(8)}`);
+  for (const [name, mine, , , tvCpu] of rows) {
+    const ms = mine.cpuMsPerImage;
+    console.log(`  ${name.padEnd(12)} ${ms.toFixed(3).padStart(8)} ${tvCpu.toFixed(3).padStart(8)} ${(tvCpu / ms).toFixed(2).padStart(7)}x`);
   }
 }
 
