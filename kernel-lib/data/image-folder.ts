@@ -82,6 +82,17 @@ function walkFiles(directory: string): string[] {
   return folders.flatMap(({ folder, files }) => files.map((name) => path.join(folder, name)));
 }
 
+/** A transform passed where the options go (torchvision's `ImageFolder(root, transform)`) becomes `{ transform }`. */
+function asOptions<T>(value: ImageFolderOptions<T> | TransformLike<Image, T>): ImageFolderOptions<T> {
+  if (typeof value === "function" || (typeof value === "object" && value !== null && "apply" in value)) {
+    return { transform: value as TransformLike<Image, T> };
+  }
+  if (typeof value !== "object" || value === null) {
+    throw new Error(`ImageFolder: the second argument must be a transform or an options object such as { transform, onError }, got ${String(value)}`);
+  }
+  return value;
+}
+
 export class ImageFolder<T = Image> implements LabeledDataset<T> {
   readonly root: string;
   readonly classes: string[];
@@ -102,7 +113,12 @@ export class ImageFolder<T = Image> implements LabeledDataset<T> {
   private readonly sizeCache = new Map<number, { height: number; width: number }>();
   private cacheBytesLeft: number;
 
-  constructor(root: string, options: ImageFolderOptions<T> = {}) {
+  /**
+   * `new ImageFolder(root, { transform, ... })`, or torchvision's positional form
+   * `new ImageFolder(root, transform)`.
+   */
+  constructor(root: string, optionsOrTransform: ImageFolderOptions<T> | TransformLike<Image, T> = {}) {
+    const options = asOptions(optionsOrTransform);
     if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
       throw new Error(`ImageFolder: root ${root} is not a folder; pass the folder that holds one sub-folder per class`);
     }

@@ -481,3 +481,14 @@ for f in sys.argv[1:]:
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("torchvision's positional form ImageFolder(root, transform) takes the transform", async () => {
+  const { Compose, CenterCrop, ToTensor } = await import("../../kernel-lib/data/transforms");
+  const positional = new ImageFolder(root, new Compose([new CenterCrop(4), new ToTensor()]));
+  const [image] = await positional.getItem(0);
+  assert.deepEqual(image.shape, [4, 4, 3]);
+  assert.equal(image.pixelType, "float32");
+  const asFunction = new ImageFolder(root, (decoded: Image) => decoded.shape);
+  assert.deepEqual((await asFunction.getItem(0))[0], [8, 12, 3]);
+  assert.throws(() => new ImageFolder(root, 5 as unknown as object), /second argument must be a transform or an options object/);
+});
