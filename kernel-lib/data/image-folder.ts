@@ -90,7 +90,7 @@ function asOptions<T>(value: ImageFolderOptions<T> | TransformLike<Image, T>): I
   if (typeof value !== "object" || value === null) {
     throw new Error(`ImageFolder: the second argument must be a transform or an options object such as { transform, onError }, got ${String(value)}`);
   }
-  return value;
+  return value as ImageFolderOptions<T>; // tslab compiles non-strict, where the checks above do not narrow
 }
 
 export class ImageFolder<T = Image> implements LabeledDataset<T> {
