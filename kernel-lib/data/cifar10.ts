@@ -12,6 +12,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { checkOptionNames } from "./check-options";
 import { checkIndex, type LabeledDataset } from "./dataset";
 import { decodeImage } from "./decode-image";
 import { downloadUrl, type DownloadOptions, type DownloadProgress } from "./download";
@@ -233,6 +234,7 @@ export async function CIFAR10<T = Image>(options: CIFAR10Options<T>): Promise<CI
   if (!options || typeof options.root !== "string" || options.root.length === 0) {
     throw new Error('CIFAR10: pass { root: "<folder>" } (where the data is, or should be downloaded to)');
   }
+  checkOptionNames("CIFAR10", options, ["root", "train", "download", "transform", "archive", "url", "md5", "onProgress", "downloadOptions"]);
   const { root, transform } = options;
   const train = options.train ?? true;
   const canRestore = options.archive !== undefined || options.download === true;

@@ -11,6 +11,7 @@
  * item gets its own generator for its random transforms, seeded in sample order.
  */
 import * as tf from "@tensorflow/tfjs";
+import { checkOptionNames } from "./check-options";
 import { SkippedSampleError, type Dataset } from "./dataset";
 import { Generator } from "./generator";
 import { Image } from "./image";
@@ -86,6 +87,7 @@ export class DataLoader<X extends SampleInput = Image> implements AsyncIterable<
     if (!dataset || typeof dataset.getItem !== "function" || !Number.isInteger(dataset.length)) {
       throw new Error("DataLoader: the first argument must be a dataset (ImageFolder, CIFAR10, Subset, ...)");
     }
+    checkOptionNames("DataLoader", options, ["batchSize", "shuffle", "dropLast", "generator", "seed", "prefetch", "concurrency"]);
     this.dataset = dataset;
     this.batchSize = positiveInteger(options.batchSize ?? 1, "batchSize");
     this.shuffle = options.shuffle ?? false;

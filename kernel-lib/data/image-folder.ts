@@ -9,6 +9,7 @@
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { checkOptionNames } from "./check-options";
 import { checkIndex, SkippedSampleError, type LabeledDataset } from "./dataset";
 import { applyDecodePlan, decodeImage, imageSize, ImageDecodeError } from "./decode-image";
 import type { Generator } from "./generator";
@@ -119,6 +120,7 @@ export class ImageFolder<T = Image> implements LabeledDataset<T> {
    */
   constructor(root: string, optionsOrTransform: ImageFolderOptions<T> | TransformLike<Image, T> = {}) {
     const options = asOptions(optionsOrTransform);
+    checkOptionNames("ImageFolder", options, ["transform", "onError", "extensions", "loader", "fusedDecode", "cacheImages"]);
     if (!fs.existsSync(root) || !fs.statSync(root).isDirectory()) {
       throw new Error(`ImageFolder: root ${root} is not a folder; pass the folder that holds one sub-folder per class`);
     }
