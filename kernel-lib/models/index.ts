@@ -7,7 +7,10 @@ export { MaxPool2d, AdaptiveAvgPool2d } from "./pooling";
 export { Linear } from "./linear";
 export { Sequential } from "./sequential";
 export { BasicBlock, ResNet, type ResNetOptions } from "./resnet";
-export { resnet18, resnet34, countParameters, type PretrainedResNetOptions } from "./resnet-factory";
+export { resnet18, resnet34, type PretrainedResNetOptions } from "./resnet-factory";
+export { parameterCount, trainableParameterCount } from "./parameter-count";
+export { freeze, unfreeze, freezeAllBut, freezeFirstChildren, type FreezeOptions, type FrozenBatchNormPolicy } from "./freeze";
+export { summary, ModelSummary, type SummaryRow, type SummaryOptions } from "./summary";
 export { manualSeed } from "./init";
 export {
   RESNET_WEIGHTS,

@@ -1,6 +1,5 @@
 import { ResNet, type ResNetOptions } from "./resnet";
 import { loadCheckpointFile, resolveWeightsFile, type WeightsOptions, type WeightsSource } from "./weights";
-import * as tf from "@tensorflow/tfjs";
 
 /**
  * `torchvision.models.resnet18/resnet34`. Without `weights` the model is built synchronously with
@@ -53,9 +52,4 @@ export function resnet34(options?: ResNetOptions): ResNet;
 export function resnet34(options: PretrainedResNetOptions): Promise<ResNet>;
 export function resnet34(options: ResNetOptions | PretrainedResNetOptions = {}): ResNet | Promise<ResNet> {
   return build("resnet34", options);
-}
-
-/** Counts elements of the given variables (PyTorch: sum(p.numel() for p in ...)). */
-export function countParameters(variables: readonly tf.Variable[]): number {
-  return variables.reduce((total, variable) => total + variable.size, 0);
 }
