@@ -5,7 +5,6 @@
  */
 import { test, after } from "node:test";
 import * as assert from "node:assert/strict";
-import { spawnSync, execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as http from "node:http";
 import * as os from "node:os";
@@ -20,47 +19,12 @@ import { runInferenceGraph } from "../../kernel-lib/export/run-inference-graph";
 import { writeBrowserDemo } from "../../kernel-lib/export/browser-demo";
 import { torchvisionMissing } from "../data/python-reference";
 import { disposeFixture, torchResNetFixture } from "./torch-resnet-fixture";
+import { chromiumMissing, runChromium } from "../plots/headless-chromium";
 
-const CHROMIUM = "/usr/bin/chromium";
 const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "browser-demo-"));
 after(() => fs.rmSync(scratch, { recursive: true, force: true }));
 
-/** Installs Debian's chromium when missing (CI runs as root); returns why it cannot run otherwise. */
-function chromiumMissing(): string | undefined {
-  if (fs.existsSync(CHROMIUM)) return undefined;
-  console.error(`\n!!! ${CHROMIUM} missing: installing Debian's chromium (apt-get install -y --no-install-recommends chromium)\n`);
-  const install = spawnSync("apt-get", ["install", "-y", "--no-install-recommends", "chromium"], { encoding: "utf8", stdio: "inherit" });
-  if (install.status === 0 && fs.existsSync(CHROMIUM)) return undefined;
-  const reason = `${CHROMIUM} is missing and apt-get install chromium failed (status ${install.status}); install it as root`;
-  console.error(`\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n!!! SKIPPING BROWSER PAGE TEST: ${reason}\n!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!\n`);
-  return reason;
-}
-
-function dumpDom(url: string): Promise<string> {
-  const profile = fs.mkdtempSync(path.join(scratch, "profile-"));
-  const args = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    `--user-data-dir=${profile}`,
-    "--virtual-time-budget=30000",
-    "--dump-dom",
-    url,
-  ];
-  return new Promise((resolve, reject) => {
-    execFile(CHROMIUM, args, { timeout: 120_000, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`chromium failed: ${error.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
-
-const skip = torchvisionMissing() ?? chromiumMissing();
+const skip = torchvisionMissing() ?? chromiumMissing("the browser page test");
 
 test("headless Chromium classifies the sample image like the Node evaluator", { skip, timeout: 180_000 }, async () => {
   await useWasmBackend();
@@ -101,7 +65,7 @@ test("headless Chromium classifies the sample image like the Node evaluator", { 
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   try {
     const { port } = server.address() as AddressInfo;
-    const dom = await dumpDom(`http://127.0.0.1:${port}/index.html?backend=cpu`);
+    const dom = await runChromium(scratch, ["--dump-dom"], `http://127.0.0.1:${port}/index.html?backend=cpu`, 30_000);
     const result = /<pre id="result"([^>]*)>([^<]*)<\/pre>/.exec(dom);
     assert.ok(result, `no #result in the page:\n${dom.slice(0, 2000)}`);
     const printed = result[2].replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&");

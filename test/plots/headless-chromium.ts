@@ -18,7 +18,7 @@ export function chromiumMissing(testName: string): string | undefined {
 }
 
 /** Runs Chromium once on `url` (a fresh profile under `scratch`); resolves with stdout (the DOM for --dump-dom). */
-export function runChromium(scratch: string, extraArgs: string[], url: string): Promise<string> {
+export function runChromium(scratch: string, extraArgs: string[], url: string, virtualTimeBudgetMs = 15_000): Promise<string> {
   const profile = fs.mkdtempSync(path.join(scratch, "profile-"));
   // Without the background-networking flags Chromium keeps dialling Google on this offline machine.
   const args = [
@@ -33,7 +33,7 @@ export function runChromium(scratch: string, extraArgs: string[], url: string): 
     "--hide-scrollbars",
     `--user-data-dir=${profile}`,
     // Virtual time lets the charts' "wait for window.Plotly" timers run without real waiting.
-    "--virtual-time-budget=15000",
+    `--virtual-time-budget=${virtualTimeBudgetMs}`,
     ...extraArgs,
     url,
   ];
