@@ -32,7 +32,7 @@ export const notebookExpectations: Record<string, RegExp[]> = {
     /final: test accuracy [\d.]+% on \d+ test images after \d+ epochs/,
     /no result file written/,
     /restored model vs trained model, max \|Δ logits\| = 0\n/,
-    /resnet34: 21\.28 M parameters, one forward\+backward/,
+    /resnet34: 21\.28 M parameters; /,
     /tensors left over by this notebook: 0/,
   ],
   // Live progress of each method, at least one plot, the comparison table.
