@@ -11,7 +11,7 @@ export const notebookExpectations: Record<string, RegExp[]> = {
   "01-transfer-learning.ipynb": [
     /Active backend/,
     /├── train\/  \(\d+ images\)\n│   ├── \S+\/\s+\d+ images/,
-    /loaded ImageNet weights|NOTE: no ImageNet weights, so this run trains FROM SCRATCH[\s\S]*LAB_WEIGHTS=/,
+    /loaded pretrained weights|NOTE: no ImageNet weights, so this run trains FROM SCRATCH[\s\S]*LAB_WEIGHTS=/,
     /epoch\s+train_loss\s+train_acc\s+val_loss\s+val_acc\s+lr/,
     /class="kernel-lib-chart/,
     /strategy\s+trainable params\s+epochs\s+s\/epoch\s+train loss\s+val acc\s+best val acc\n[-\s]+\nfrozen backbone \(fc only\)\s+[\d,]+\s[\s\S]*fine-tune all[\s\S]*freeze first 6 children/,
