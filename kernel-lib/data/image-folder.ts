@@ -109,9 +109,10 @@ export class ImageFolder<T = Image> implements LabeledDataset<T> {
   private readonly onError: OnImageError;
   private readonly loader: (filePath: string) => Promise<Image>;
   private readonly fusedDecode: boolean;
-  private readonly imageCache = new Map<number, Image>();
+  // Both caches are keyed by file path, so they stay right when `samples` is filtered or reordered.
+  private readonly imageCache = new Map<string, Image>();
   /** Upright sizes read for fused decoding, so later epochs skip the header read (~10% of a decode). */
-  private readonly sizeCache = new Map<number, { height: number; width: number }>();
+  private readonly sizeCache = new Map<string, { height: number; width: number }>();
   private cacheBytesLeft: number;
 
   /**
@@ -182,11 +183,12 @@ export class ImageFolder<T = Image> implements LabeledDataset<T> {
   /** Loads and decodes one image, without the transform (from the cache when `cacheImages` holds it). */
   async loadImage(index: number): Promise<Image> {
     checkIndex(index, this.samples.length, "ImageFolder");
-    const cached = this.imageCache.get(index);
+    const filePath = this.samples[index][0];
+    const cached = this.imageCache.get(filePath);
     if (cached) return cached;
-    const image = await this.guarded(this.samples[index][0], this.loader);
-    if (image.data.byteLength <= this.cacheBytesLeft && !this.imageCache.has(index)) {
-      this.imageCache.set(index, image);
+    const image = await this.guarded(filePath, this.loader);
+    if (image.data.byteLength <= this.cacheBytesLeft && !this.imageCache.has(filePath)) {
+      this.imageCache.set(filePath, image);
       this.cacheBytesLeft -= image.data.byteLength;
     }
     return image;
@@ -222,15 +224,15 @@ export class ImageFolder<T = Image> implements LabeledDataset<T> {
     const fused = this.fusedDecode ? splitFusable(transform) : undefined;
     if (!fused) return [applyTransform(transform, await this.loadImage(index), generator), target];
     let image: Image;
-    if (this.imageCache.has(index) || this.cacheBytesLeft > 0) {
+    if (this.imageCache.has(filePath) || this.cacheBytesLeft > 0) {
       // Caching: decode the whole image once, then crop/resize the pixels in memory.
       const full = await this.loadImage(index);
       image = await applyDecodePlan(full, fused.first.planDecode(full.height, full.width, generator));
     } else {
       image = await this.guarded(filePath, async (file) => {
         // Files are taken as unchanged during a run, as torchvision takes its samples list.
-        const size = this.sizeCache.get(index) ?? (await imageSize(file));
-        this.sizeCache.set(index, size);
+        const size = this.sizeCache.get(file) ?? (await imageSize(file));
+        this.sizeCache.set(file, size);
         return decodeImage(file, fused.first.planDecode(size.height, size.width, generator));
       });
     }
@@ -265,10 +267,6 @@ export class ImageFolder<T = Image> implements LabeledDataset<T> {
       );
     }
     const badPaths = new Set(bad.map((b) => b.path));
-    // Removing samples shifts indices, so cached images would belong to other indices.
-    this.cacheBytesLeft += this.cachedBytes;
-    this.imageCache.clear();
-    this.sizeCache.clear();
     this.samples = this.samples.filter(([p]) => !badPaths.has(p));
     this.targets = this.samples.map((s) => s[1]);
     for (const b of bad) if (!this.skipped.some((s) => s.path === b.path)) this.skipped.push(b);

@@ -492,3 +492,27 @@ test("torchvision's positional form ImageFolder(root, transform) takes the trans
   assert.deepEqual((await asFunction.getItem(0))[0], [8, 12, 3]);
   assert.throws(() => new ImageFolder(root, 5 as unknown as object), /second argument must be a transform or an options object/);
 });
+
+test("cached images and sizes follow the file, not the index, when samples are filtered or reordered", async () => {
+  const { Compose, RandomResizedCrop, ToTensor } = await import("../../kernel-lib/data/transforms");
+  const { Generator } = await import("../../kernel-lib/data/generator");
+  const valBees = path.join(HYMENOPTERA, "val");
+  for (const cacheImages of [true, false]) {
+    const transform = new Compose([new RandomResizedCrop(32), new ToTensor()]);
+    const folder = new ImageFolder(valBees, { transform, cacheImages });
+    const reference = new ImageFolder(valBees, { transform });
+    const picks = [0, 5, 100, 152];
+    for (const i of picks) await folder.getItem(i, new Generator(i)); // fills the caches
+    folder.samples = [...folder.samples].reverse();
+    folder.targets = folder.samples.map((s) => s[1]);
+    for (const i of picks) {
+      const [ours, label] = await folder.getItem(i, new Generator(i));
+      const original = reference.samples.length - 1 - i;
+      const [expected, expectedLabel] = await reference.getItem(original, new Generator(i));
+      assert.equal(label, expectedLabel);
+      let sum = 0;
+      for (let k = 0; k < ours.data.length; k++) sum += Math.abs(ours.data[k] - expected.data[k]);
+      assert.ok(sum / ours.data.length < 1 / 255, `cacheImages ${cacheImages}, index ${i}: another file's pixels (mean |diff| ${((sum / ours.data.length) * 255).toFixed(1)}/255)`);
+    }
+  }
+});
