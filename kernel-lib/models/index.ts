@@ -25,3 +25,6 @@ export {
   type WeightsEntry,
 } from "./weights";
 export { type CheckpointTensor } from "./checkpoint-tensor";
+export { IMAGENET_CLASSES } from "./imagenet-classes";
+export { IMAGENET_MEAN, IMAGENET_STD, imagenetTransform } from "./imagenet-transform";
+export { classify, type ClassifyOptions, type ClassPrediction } from "./classify";
