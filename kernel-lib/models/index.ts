@@ -15,6 +15,7 @@ export { manualSeed } from "./init";
 export {
   RESNET_WEIGHTS,
   WEIGHTS_DIR_VARIABLE,
+  WEIGHTS_MIRROR_VARIABLE,
   weightsCacheDir,
   loadCheckpointFile,
   readCheckpointTensors,

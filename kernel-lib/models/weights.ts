@@ -36,9 +36,16 @@ export type WeightsSource = "IMAGENET1K_V1" | "DEFAULT" | string | { url: string
 export interface WeightsOptions {
   /** Where downloads are cached. Default: $KERNEL_LIB_WEIGHTS_DIR, else `data/cache/models` under the working directory. */
   cacheDir?: string;
+  /**
+   * A folder URL serving torchvision's files under their own names (a local mirror, for machines
+   * that cannot reach download.pytorch.org). Default: $KERNEL_LIB_WEIGHTS_MIRROR. Only named weights
+   * ("IMAGENET1K_V1") use it; the hash prefix and size checks still apply.
+   */
+  mirror?: string;
 }
 
 export const WEIGHTS_DIR_VARIABLE = "KERNEL_LIB_WEIGHTS_DIR";
+export const WEIGHTS_MIRROR_VARIABLE = "KERNEL_LIB_WEIGHTS_MIRROR";
 
 export function weightsCacheDir(options: WeightsOptions = {}): string {
   return path.resolve(options.cacheDir ?? process.env[WEIGHTS_DIR_VARIABLE] ?? path.join("data", "cache", "models"));
@@ -75,6 +82,7 @@ export async function resolveWeightsFile(architecture: keyof typeof RESNET_WEIGH
   if (source === "IMAGENET1K_V1" || source === "DEFAULT") {
     const entry: WeightsEntry = RESNET_WEIGHTS[architecture].IMAGENET1K_V1;
     ({ url, sha256Prefix, bytes } = entry);
+    url = onMirror(url, options.mirror ?? process.env[WEIGHTS_MIRROR_VARIABLE]);
   } else if (typeof source === "string" && !/^https?:\/\//.test(source)) {
     if (!fs.existsSync(source)) {
       throw new Error(`${architecture}: weights file ${path.resolve(source)} does not exist (give a .pth/.safetensors path, a URL or "IMAGENET1K_V1")`);
@@ -94,7 +102,9 @@ export async function resolveWeightsFile(architecture: keyof typeof RESNET_WEIGH
     if (fs.existsSync(candidate) && (await hashMatches(candidate, sha256, sha256Prefix))) return candidate;
   }
   try {
-    await downloadUrl(url, destination, { sha256, expectedBytes: bytes, retries: 1, retryDelayMs: 200 });
+    // downloadUrl verifies size and hash (a prefix is accepted) on `<file>.part` before renaming it,
+    // so a short or corrupt download never appears in the cache under the real name.
+    await downloadUrl(url, destination, { sha256: sha256 ?? sha256Prefix, expectedBytes: bytes, retries: 1, retryDelayMs: 200 });
   } catch (error) {
     throw new Error(
       `${architecture}: could not download ${url} (${(error as Error).message.split("\n")[0]}).\n` +
@@ -102,11 +112,14 @@ export async function resolveWeightsFile(architecture: keyof typeof RESNET_WEIGH
         `  (or set ${WEIGHTS_DIR_VARIABLE} to the folder holding ${fileName}, or pass weights: "/path/to/${fileName}").`,
     );
   }
-  if (!(await hashMatches(destination, sha256, sha256Prefix))) {
-    fs.rmSync(destination, { force: true });
-    throw new Error(`${architecture}: ${url} downloaded but its sha256 does not start with ${sha256Prefix}; the file was removed. Try again.`);
-  }
   return destination;
+}
+
+/** The same file name under the mirror's folder URL. */
+function onMirror(url: string, mirror: string | undefined): string {
+  if (mirror === undefined || mirror === "") return url;
+  if (!/^https?:\/\//.test(mirror)) throw new Error(`weights mirror must be an http(s) folder URL, got ${JSON.stringify(mirror)} (option mirror / ${WEIGHTS_MIRROR_VARIABLE})`);
+  return new URL(path.posix.basename(new URL(url).pathname), mirror.endsWith("/") ? mirror : `${mirror}/`).toString();
 }
 
 async function hashMatches(filePath: string, sha256: string | undefined, prefix: string | undefined): Promise<boolean> {
