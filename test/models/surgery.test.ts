@@ -19,6 +19,7 @@ import {
   freezeFirstChildren,
   parameterCount,
   trainableParameterCount,
+  summary,
   type Module,
   type ResNet,
 } from "../../kernel-lib/models";
@@ -33,8 +34,11 @@ def tf_shape(p):
     return [s[2], s[3], s[1], s[0]] if len(s) == 4 else [s[1], s[0]] if len(s) == 2 else s
 def record(label, m, size):
     m.eval()
+    seen = {}
+    hook = m.layer4.register_forward_hook(lambda mod, i, o: seen.__setitem__("layer4", [o.shape[0], o.shape[2], o.shape[3], o.shape[1]]))
     with torch.no_grad(): out = m(torch.zeros(1, 3, size, size))
-    return {"label": label, "size": size, "output": list(out.shape),
+    hook.remove()
+    return {"label": label, "size": size, "output": list(out.shape), "layer4": seen["layer4"],
             "params": sum(p.numel() for p in m.parameters()),
             "trainable": sum(p.numel() for p in m.parameters() if p.requires_grad),
             "names": [[n, tf_shape(p), p.requires_grad] for n, p in m.named_parameters()]}
@@ -66,6 +70,8 @@ interface TorchStep {
   label: string;
   size: number;
   output: number[];
+  /** NHWC: the CIFAR stem keeps 4x4 at layer4 for 32x32 input, the ImageNet stem would give 1x1. */
+  layer4: number[];
   params: number;
   trainable: number;
   names: Array<[string, number[], boolean]>;
@@ -113,9 +119,11 @@ function checkStep(label: string, model: ResNet, expected: TorchStep): void {
   assert.deepEqual(names, expected.names, `${label}: parameter names, shapes or trainable flags differ from torchvision's`);
   assert.equal(parameterCount(model), expected.params, `${label}: parameter count`);
   assert.equal(trainableParameterCount(model), expected.trainable, `${label}: trainable parameter count`);
-  const output = tf.tidy(() => model.eval().forward(tf.zeros([1, expected.size, expected.size, 3])).shape);
-  assert.deepEqual(output, expected.output, `${label}: output shape at ${expected.size}x${expected.size}`);
-  console.log(`  ${label.padEnd(26)} params ${expected.params.toLocaleString("en-US").padStart(10)}  trainable ${expected.trainable.toLocaleString("en-US").padStart(10)}  output [${output.join(", ")}]`);
+  const table = summary(model, [1, expected.size, expected.size, 3], { depth: 1 });
+  assert.deepEqual(table.outputShape, expected.output, `${label}: output shape at ${expected.size}x${expected.size}`);
+  assert.deepEqual(table.rows.find((row) => row.name === "layer4")?.outputShape, expected.layer4, `${label}: layer4 output shape`);
+  const output = table.outputShape;
+  console.log(`  ${label.padEnd(26)} params ${expected.params.toLocaleString("en-US").padStart(10)}  trainable ${expected.trainable.toLocaleString("en-US").padStart(10)}  output [${output.join(", ")}]  layer4 [${expected.layer4.join(", ")}]`);
 }
 
 test("resnet18 has torchvision's 11,689,512 parameters, and bad surgery names are clear errors", () => {
