@@ -98,6 +98,20 @@ test("build.js exits 0 with a reason when it cannot build (npm install must not 
     const marker = JSON.parse(fs.readFileSync(path.join(scratch, "native", "build", "engine.json"), "utf8")) as { built: boolean; reason: string; fix: string };
     assert.equal(marker.built, false);
     assert.ok(marker.fix.length > 0);
+    // A machine with no libtorch anywhere: the finder asks no Python and sees an empty system root.
+    const emptyRoot = path.join(scratch, "empty-root");
+    fs.mkdirSync(emptyRoot);
+    const nothingFound = spawnSync(process.execPath, [path.join(scratch, "build.js")], {
+      encoding: "utf8",
+      env: { ...process.env, TORCH_ENGINE_LIBTORCH: "", TORCH_ENGINE_PYTHONS: "", TORCH_ENGINE_SYSTEM_ROOT: emptyRoot },
+    });
+    assert.equal(nothingFound.status, 0, nothingFound.stderr);
+    assert.match(nothingFound.stdout, /not built: no libtorch found/);
+    assert.match(nothingFound.stdout, /fix: apt-get install -y --no-install-recommends libtorch-dev/);
+    assert.match(nothingFound.stdout, /not an install error/);
+    const nothingMarker = JSON.parse(fs.readFileSync(path.join(scratch, "native", "build", "engine.json"), "utf8")) as { built: boolean; reason: string };
+    assert.equal(nothingMarker.built, false);
+    assert.match(nothingMarker.reason, /no libtorch found/);
     const skipped = spawnSync(process.execPath, [path.join(scratch, "build.js")], { encoding: "utf8", env: { ...process.env, TORCH_ENGINE_SKIP_BUILD: "1" } });
     assert.equal(skipped.status, 0);
     assert.match(skipped.stdout, /TORCH_ENGINE_SKIP_BUILD/);

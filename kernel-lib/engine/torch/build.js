@@ -8,7 +8,10 @@
 //   2. the `torch` Python package when it was built with CUDA (a GPU box: python3, then /usr/bin/python3);
 //   3. Debian's libtorch-dev (/usr/include/torch + /usr/lib/<triplet>/libtorch.so);
 //   4. a CPU-only `torch` Python package that ships its headers.
-// Set TORCH_ENGINE_SKIP_BUILD=1 to skip the build entirely.
+// Set TORCH_ENGINE_SKIP_BUILD=1 to skip the build entirely. Where the finder looks can be narrowed, e.g. to
+// rehearse a machine without libtorch: TORCH_ENGINE_PYTHONS (':'-separated interpreters to ask, default
+// "python3:/usr/bin/python3"; empty asks none) and TORCH_ENGINE_SYSTEM_ROOT (the root under which Debian's
+// usr/include and usr/lib/<triplet> are looked for, default "/").
 "use strict";
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
@@ -62,10 +65,12 @@ function pythonTorch(python) {
 }
 
 function debianLibtorch() {
+  const root = process.env.TORCH_ENGINE_SYSTEM_ROOT ?? "/";
+  const include = path.join(root, "usr", "include");
   const triplets = ["x86_64-linux-gnu", "aarch64-linux-gnu"];
   for (const triplet of triplets) {
-    const lib = `/usr/lib/${triplet}`;
-    if (hasLibtorch("/usr/include", lib)) return { source: "Debian libtorch-dev", include: "/usr/include", lib, abi: 1, cuda: null };
+    const lib = path.join(root, "usr", "lib", triplet);
+    if (hasLibtorch(include, lib)) return { source: "Debian libtorch-dev", include, lib, abi: 1, cuda: null };
   }
   return undefined;
 }
@@ -80,7 +85,7 @@ function findLibtorch() {
     const cuda = fs.existsSync(path.join(lib, "libtorch_cuda.so")) ? "unknown" : null;
     return { source: `TORCH_ENGINE_LIBTORCH=${explicit}`, include, lib, abi, cuda };
   }
-  const pythons = ["python3", "/usr/bin/python3"];
+  const pythons = (process.env.TORCH_ENGINE_PYTHONS ?? "python3:/usr/bin/python3").split(":").filter(Boolean);
   const pythonCandidates = [];
   for (const python of pythons) {
     const found = pythonTorch(python);
