@@ -29,6 +29,10 @@ const convCases: ConvCase[] = [
   { input: [2, 8, 8, 3], filter: [3, 3, 3, 4], stride: 1, pad: [[0, 0], [0, 2], [1, 0], [0, 0]] },
   { input: [2, 7, 7, 3], filter: [3, 3, 3, 2], stride: 1, pad: 1 },
   { input: [1, 10, 10, 2], filter: [3, 3, 2, 3], stride: 1, pad: "same", dilation: 2 },
+  // Batch 1 and small: cases aten::convolution would send to its im2col + BLAS path; the kernel sends
+  // them to oneDNN (mkldnn_convolution), which must give the same numbers.
+  { input: [1, 8, 8, 16], filter: [3, 3, 16, 8], stride: 1, pad: 1 },
+  { input: [1, 4, 4, 32], filter: [1, 1, 32, 8], stride: 1, pad: "valid" },
 ];
 
 function weightedLoss(output: tf.Tensor, seed: number): tf.Scalar {
