@@ -64,8 +64,27 @@ export function loadAddon(): TorchAddon {
     }
     throw new Error(`${addonPath} is missing (${reason})`);
   }
-  loadedAddon = require(addonPath) as TorchAddon;
+  loadedAddon = withPassiveOpenMpWait(() => require(addonPath) as TorchAddon);
   return loadedAddon;
+}
+
+/**
+ * Loads libtorch's OpenMP runtime (libgomp reads its settings once, when it is loaded) with idle threads
+ * sleeping instead of spinning, unless the user chose a policy (OMP_WAIT_POLICY or GOMP_SPINCOUNT).
+ * Spinning is libgomp's default and PyTorch's; on a machine whose cores other processes also use, a
+ * thread spinning at the end of each parallel region holds the core its partner waits for, and every
+ * kernel then costs a scheduler time slice. Measured on 2 shared cores (load 3.5), batch-1 CIFAR ResNet18:
+ * 108 ms median spinning, 14 ms passive (test/bench/engine-latency.ts). The variable is removed again
+ * so that processes started later (a PyTorch reference, say) keep their own defaults.
+ */
+function withPassiveOpenMpWait<T>(load: () => T): T {
+  if (process.env.OMP_WAIT_POLICY !== undefined || process.env.GOMP_SPINCOUNT !== undefined) return load();
+  process.env.OMP_WAIT_POLICY = "PASSIVE";
+  try {
+    return load();
+  } finally {
+    delete process.env.OMP_WAIT_POLICY;
+  }
 }
 
 /** The loaded addon; kernels run only after loadTorchBackend() succeeded, so this cannot be missing. */
