@@ -120,6 +120,26 @@ test("build.js exits 0 with a reason when it cannot build (npm install must not 
   }
 });
 
+test("the addon loads OpenMP with sleeping idle threads unless the user chose a wait policy", (t) => {
+  if (!torchBackendOrSkip()) return t.skip("no libtorch on this machine");
+  // libgomp prints its settings when OMP_DISPLAY_ENV is set; GOMP_SPINCOUNT 0 is the passive policy.
+  const load = (extra: Record<string, string>) => {
+    const env: Record<string, string | undefined> = { ...process.env, OMP_DISPLAY_ENV: "VERBOSE", ...extra };
+    if (!("OMP_WAIT_POLICY" in extra)) delete env.OMP_WAIT_POLICY;
+    delete env.GOMP_SPINCOUNT;
+    const script = 'require("./kernel-lib/engine/torch/native-addon").loadAddon(); console.log(JSON.stringify(process.env.OMP_WAIT_POLICY ?? null))';
+    return spawnSync(process.execPath, ["--require", "ts-node/register/transpile-only", "-e", script], { encoding: "utf8", env, cwd: path.join(__dirname, "../..") });
+  };
+  const byDefault = load({});
+  assert.equal(byDefault.status, 0, byDefault.stderr);
+  assert.match(byDefault.stderr, /GOMP_SPINCOUNT = '0'/);
+  assert.equal(byDefault.stdout.trim(), "null", "the variable is removed again, so later child processes keep their defaults");
+  const chosen = load({ OMP_WAIT_POLICY: "ACTIVE" });
+  assert.equal(chosen.status, 0, chosen.stderr);
+  assert.match(chosen.stderr, /OMP_WAIT_POLICY = 'ACTIVE'/);
+  assert.doesNotMatch(chosen.stderr, /GOMP_SPINCOUNT = '0'/);
+});
+
 test("every kernel the cpu backend has exists on backend torch (natively or as the cpu fallback)", (t) => {
   if (!torchBackendOrSkip()) return t.skip("no libtorch on this machine");
   const missing = tf.getKernelsForBackend("cpu").map((kernel) => kernel.kernelName).filter((name) => !tf.getKernel(name, "torch"));
