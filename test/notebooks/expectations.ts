@@ -29,6 +29,8 @@ export const notebookExpectations: Record<string, RegExp[]> = {
     /epoch\s+train_loss\s+train_acc\s+val_loss\s+val_acc\s+lr/,
     /class="kernel-lib-chart/,
     /test set, % of each true class[\s\S]*predicted →/,
+    /learning rate after each epoch \(cosine\)/,
+    /test accuracy per class/,
     /final: test accuracy [\d.]+% on \d+ test images after \d+ epochs/,
     /no result file written/,
     /restored model vs trained model, max \|Δ logits\| = 0\n/,
