@@ -15,6 +15,7 @@ import { createInterface } from "node:readline";
 import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { loadTorchBackend, torchEngineConfiguration } from "../../kernel-lib/engine";
+import { openMpPolicies } from "./openmp-policies";
 import { Conv2d } from "../../kernel-lib/models/conv2d";
 import { Identity } from "../../kernel-lib/models/identity";
 import { resnet18 } from "../../kernel-lib/models/resnet-factory";
@@ -92,6 +93,7 @@ class PytorchReference {
 function buildModel(stem: Stem): ResNet {
   if (stem === "imagenet") return resnet18({ numClasses: 1000 });
   const model = resnet18({ numClasses: 10 });
+  model.conv1.dispose(); // the ImageNet stem
   model.conv1 = new Conv2d(3, 64, 3, { stride: 1, padding: 1, bias: false });
   model.maxpool = new Identity();
   return model;
@@ -139,6 +141,7 @@ async function main(): Promise<void> {
   await pytorch.ready();
   console.log(`batch-1 ResNet18 inference latency; backend torch on ${status.deviceName}, ${threads} threads; PyTorch ${pytorch.version}; ` +
     `${rounds} alternating rounds of ${calls} calls; load average ${os.loadavg().map((value) => value.toFixed(2)).join(" ")}`);
+  console.log(openMpPolicies());
   const tinyMicros = tinyKernelMicroseconds();
   const rows: string[] = [];
   for (const stem of ["cifar", "imagenet"] as const) {

@@ -13,6 +13,7 @@ import { createInterface } from "node:readline";
 import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { loadTorchBackend, torchEngineConfiguration } from "../../kernel-lib/engine";
+import { openMpPolicies } from "./openmp-policies";
 import { Conv2d, Identity, resnet18 } from "../../kernel-lib/models";
 import { cifarResNet18, OpsResNet } from "../engine/resnet-from-ops";
 
@@ -121,6 +122,7 @@ interface BenchModel {
 function cifarModelsResNet18(): BenchModel {
   const model = resnet18({ numClasses: 10 });
   // As the PyTorch reference: 3x3 stride-1 stem, no maxpool.
+  model.conv1.dispose(); // the ImageNet stem
   model.conv1 = new Conv2d(3, 64, 3, { stride: 1, padding: 1, bias: false, init: "kaimingNormalFanOut" });
   model.maxpool = new Identity();
   return {
@@ -197,6 +199,7 @@ async function main(): Promise<void> {
   await tf.setBackend("torch");
   const configuration = torchEngineConfiguration();
   console.log(`backend torch on ${status.device} (${status.deviceName}), libtorch ${status.libtorchVersion}, ${configuration.threads} threads; load average ${os.loadavg()[0].toFixed(2)}`);
+  console.log(openMpPolicies());
   console.log(`CIFAR ResNet18 (${modelSource === "ops" ? "test/engine ops ResNet" : "kernel-lib/models resnet18"}), batch ${batch}, 32x32; ${warmup} warm-up steps, then ${rounds} alternating rounds of ${steps} steps per engine (best round kept)\n`);
   const pytorch = new PytorchReference(configuration.threads);
   await pytorch.ready();

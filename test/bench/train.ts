@@ -17,6 +17,7 @@ import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { Generator } from "../../kernel-lib/data/generator";
 import { loadTorchBackend, torchEngineConfiguration } from "../../kernel-lib/engine";
+import { openMpPolicies } from "./openmp-policies";
 import { useWasmBackend } from "../../kernel-lib/env/wasm-backend";
 import { Conv2d } from "../../kernel-lib/models/conv2d";
 import { Identity } from "../../kernel-lib/models/identity";
@@ -107,6 +108,7 @@ class PytorchReference {
 
 function cifarResNet18(): ResNet {
   const model = resnet18({ numClasses: 10, generator: new Generator(0) });
+  model.conv1.dispose(); // the ImageNet stem
   model.conv1 = new Conv2d(3, 64, 3, { stride: 1, padding: 1, bias: false, init: "kaimingNormalFanOut", generator: new Generator(1) });
   model.maxpool = new Identity();
   return model;
@@ -158,6 +160,7 @@ async function main(): Promise<void> {
   const pytorch = new PytorchReference();
   await pytorch.ready();
   console.log(`CIFAR ResNet18 (32x32, 10 classes); PyTorch ${pytorch.version}; ${os.cpus().length} cores; load average ${os.loadavg()[0].toFixed(2)}; best of ${rounds} alternating rounds`);
+  console.log(openMpPolicies());
   const rows: string[] = [];
   for (const backend of requested) {
     const plan = await activate(backend);
