@@ -9,7 +9,8 @@
  *   TORCH_ENGINE_TF32=conv|all|none   TF32 on Ampere+ GPUs. Default "conv": PyTorch's defaults
  *                            (cuDNN convolutions in TF32, matmuls in full fp32); "all" adds matmuls.
  *   OMP_WAIT_POLICY / GOMP_SPINCOUNT  when neither is set, libgomp is loaded with OMP_WAIT_POLICY=PASSIVE
- *                            (idle threads sleep; see native-addon.ts); ACTIVE restores PyTorch's spinning.
+ *                            (idle threads sleep; see native-addon.ts); GOMP_SPINCOUNT=300000 restores
+ *                            libgomp's and PyTorch's spin-then-sleep default.
  */
 import { spawnSync } from "node:child_process";
 import * as os from "node:os";

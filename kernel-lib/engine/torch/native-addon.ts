@@ -74,8 +74,9 @@ export function loadAddon(): TorchAddon {
  * Spinning is libgomp's default and PyTorch's; on a machine whose cores other processes also use, a
  * thread spinning at the end of each parallel region holds the core its partner waits for, and every
  * kernel then costs a scheduler time slice. Measured on 2 shared cores (load 3.5), batch-1 CIFAR ResNet18:
- * 108 ms median spinning, 14 ms passive (test/bench/engine-latency.ts). The variable is removed again
- * so that processes started later (a PyTorch reference, say) keep their own defaults.
+ * 108 ms median spinning, 14 ms passive (test/bench/engine-latency.ts). The price on an idle machine is
+ * about 6% of batch-32 throughput; GOMP_SPINCOUNT=300000 restores libgomp's default. The variable is
+ * removed again so that processes started later (a PyTorch reference, say) keep their own defaults.
  */
 function withPassiveOpenMpWait<T>(load: () => T): T {
   if (process.env.OMP_WAIT_POLICY !== undefined || process.env.GOMP_SPINCOUNT !== undefined) return load();
