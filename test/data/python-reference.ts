@@ -37,3 +37,25 @@ export function runPython(script: string, input?: Buffer, args: string[] = []): 
   }
   return result.stdout;
 }
+
+/**
+ * Python lines that read what `runPythonOnImage` writes: `spec` (the JSON object, with height and
+ * width) and `img` (the RGB pixels as a PIL image). Reference scripts start with them.
+ */
+export const READ_IMAGE_AND_SPEC = `
+import sys, json, struct, numpy as np
+from PIL import Image
+n = struct.unpack('<I', sys.stdin.buffer.read(4))[0]
+spec = json.loads(sys.stdin.buffer.read(n))
+raw = np.frombuffer(sys.stdin.buffer.read(), dtype=np.uint8).reshape(spec['height'], spec['width'], 3)
+img = Image.fromarray(raw.copy(), 'RGB')
+`;
+
+/** Sends `spec` (plus the image's height and width) and the image's RGB bytes to `script` (see READ_IMAGE_AND_SPEC). */
+export function runPythonOnImage(script: string, image: { height: number; width: number; data: Uint8Array | Float32Array }, spec: object): Buffer {
+  if (!(image.data instanceof Uint8Array)) throw new Error("runPythonOnImage: pass an image with uint8 pixels (a decoded image, before ToTensor)");
+  const header = Buffer.from(JSON.stringify({ height: image.height, width: image.width, ...spec }));
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(header.length);
+  return runPython(script, Buffer.concat([length, header, Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength)]));
+}

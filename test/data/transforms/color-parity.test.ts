@@ -11,21 +11,16 @@ import { crop } from "../../../kernel-lib/data/transforms/crop";
 import { ToTensor } from "../../../kernel-lib/data/transforms/to-tensor";
 import { adjustBrightness, adjustContrast, adjustHue, adjustSaturation, adjustSharpness } from "../../../kernel-lib/data/transforms/color";
 import { applyRandAugmentOp, RAND_AUGMENT_OPS, randAugmentMagnitude } from "../../../kernel-lib/data/transforms/rand-augment";
-import { runPython, torchvisionMissing } from "../python-reference";
+import { READ_IMAGE_AND_SPEC, runPythonOnImage, torchvisionMissing } from "../python-reference";
 
 const skip = torchvisionMissing();
 const FILE = path.resolve(__dirname, "../../../data/hymenoptera-sample/train/bees/16838648_415acd9e3f.jpg");
 
-const SCRIPT = `
-import sys, json, struct, numpy as np, torch
-from PIL import Image
+const SCRIPT = READ_IMAGE_AND_SPEC + `
+import torch
 import torchvision.transforms.functional as F
 from torchvision.transforms import InterpolationMode
 from torchvision.transforms.autoaugment import _apply_op
-n = struct.unpack('<I', sys.stdin.buffer.read(4))[0]
-spec = json.loads(sys.stdin.buffer.read(n))
-raw = np.frombuffer(sys.stdin.buffer.read(), dtype=np.uint8).reshape(spec['height'], spec['width'], 3)
-img = Image.fromarray(raw.copy(), 'RGB')
 tensor = F.to_tensor(img)
 out = sys.stdout.buffer
 def emit(x):
@@ -55,10 +50,7 @@ before(async () => {
 });
 
 function compare(cases: Case[]): void {
-  const header = Buffer.from(JSON.stringify({ height: image.height, width: image.width, cases: cases.map((c) => c.spec) }));
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(header.length);
-  const reference = runPython(SCRIPT, Buffer.concat([length, header, Buffer.from(image.data)]));
+  const reference = runPythonOnImage(SCRIPT, image, { cases: cases.map((c) => c.spec) });
   const count = image.data.length;
   assert.equal(reference.length, cases.length * count * 4);
   cases.forEach((c, index) => {

@@ -15,7 +15,7 @@ import { crop } from "../../../kernel-lib/data/transforms/crop";
 import { horizontalFlip } from "../../../kernel-lib/data/transforms/random-horizontal-flip";
 import { ToTensor } from "../../../kernel-lib/data/transforms/to-tensor";
 import { Normalize } from "../../../kernel-lib/data/transforms/normalize";
-import { runPython, torchvisionMissing } from "../python-reference";
+import { READ_IMAGE_AND_SPEC, runPython, runPythonOnImage, torchvisionMissing } from "../python-reference";
 
 const skip = torchvisionMissing();
 // The committed sample holds these originals, so the parity check needs no external data.
@@ -23,14 +23,9 @@ const HYMENOPTERA = path.resolve(__dirname, "../../../data/hymenoptera-sample");
 const IMAGE_FILES = [path.join(HYMENOPTERA, "train/ants/0013035.jpg"), path.join(HYMENOPTERA, "train/ants/ant photos.jpg")];
 
 /** Python side: each case is applied to the PIL image built from our decoded bytes, output as float32 HWC in [0,1] (or normalized). */
-const REFERENCE_SCRIPT = `
-import sys, json, struct, numpy as np, torch
-from PIL import Image
+const REFERENCE_SCRIPT = READ_IMAGE_AND_SPEC + `
+import torch
 import torchvision.transforms.functional as F
-header_len = struct.unpack('<I', sys.stdin.buffer.read(4))[0]
-spec = json.loads(sys.stdin.buffer.read(header_len))
-raw = np.frombuffer(sys.stdin.buffer.read(), dtype=np.uint8).reshape(spec['height'], spec['width'], 3)
-img = Image.fromarray(raw.copy(), 'RGB')
 out = sys.stdout.buffer
 def emit(x):
     if isinstance(x, Image.Image):
@@ -61,10 +56,7 @@ interface ParityCase {
 }
 
 function referenceOutputs(image: Image, cases: ParityCase[]): Buffer {
-  const header = Buffer.from(JSON.stringify({ height: image.height, width: image.width, cases }));
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(header.length);
-  return runPython(REFERENCE_SCRIPT, Buffer.concat([length, header, Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength)]));
+  return runPythonOnImage(REFERENCE_SCRIPT, image, { cases });
 }
 
 function asUnitFloat(image: Image): Float32Array {

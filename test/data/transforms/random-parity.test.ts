@@ -21,22 +21,17 @@ import type { PaddingMode } from "../../../kernel-lib/data/transforms/pad";
 import { RandomCrop } from "../../../kernel-lib/data/transforms/random-crop";
 import { RandomHorizontalFlip } from "../../../kernel-lib/data/transforms/random-horizontal-flip";
 import { RandomResizedCrop } from "../../../kernel-lib/data/transforms/random-resized-crop";
-import { runPython, torchvisionMissing } from "../python-reference";
+import { READ_IMAGE_AND_SPEC, runPython, runPythonOnImage, torchvisionMissing } from "../python-reference";
 import { ScriptedGenerator, type RecordedDraw } from "../scripted-generator";
 
 const skip = torchvisionMissing();
 const FILE = path.resolve(__dirname, "../../../data/hymenoptera-sample/train/bees/16838648_415acd9e3f.jpg");
 
 /** Runs each trial under torch.manual_seed(seed), recording the draws; outputs float32 HWC in [0, 1]. */
-const SCRIPT = `
-import sys, json, struct, numpy as np, torch
-from PIL import Image
+const SCRIPT = READ_IMAGE_AND_SPEC + `
+import torch
 import torchvision.transforms as T
 import torchvision.transforms.functional as F
-n = struct.unpack('<I', sys.stdin.buffer.read(4))[0]
-spec = json.loads(sys.stdin.buffer.read(n))
-raw = np.frombuffer(sys.stdin.buffer.read(), dtype=np.uint8).reshape(spec['height'], spec['width'], 3)
-img = Image.fromarray(raw.copy(), 'RGB')
 draws = []
 # Every random call the transforms make, in order, with its range: the replay checks both.
 real_randint, real_randperm, real_rand, real_uniform = torch.randint, torch.randperm, torch.rand, torch.Tensor.uniform_
@@ -92,10 +87,7 @@ before(async () => {
 });
 
 function reference(trials: Trial[], input: Image = image): { draws: RecordedDraw[][]; outputs: Float32Array[] } {
-  const header = Buffer.from(JSON.stringify({ height: input.height, width: input.width, trials }));
-  const length = Buffer.alloc(4);
-  length.writeUInt32LE(header.length);
-  const out = runPython(SCRIPT, Buffer.concat([length, header, Buffer.from(input.data)]));
+  const out = runPythonOnImage(SCRIPT, input, { trials });
   const jsonLength = out.readUInt32LE(0);
   const draws = JSON.parse(out.subarray(4, 4 + jsonLength).toString()) as RecordedDraw[][];
   const body = out.subarray(4 + jsonLength);
