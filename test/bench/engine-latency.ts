@@ -14,7 +14,8 @@ import { ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
-import { loadTorchBackend, torchEngineConfiguration } from "../../kernel-lib/engine";
+import { torchEngineConfiguration } from "../../kernel-lib/engine";
+import { useTorchBackendOrExit } from "./torch-backend-or-exit";
 import { openMpPolicies } from "./openmp-policies";
 import { Conv2d } from "../../kernel-lib/models/conv2d";
 import { Identity } from "../../kernel-lib/models/identity";
@@ -129,13 +130,8 @@ async function kernelsPerForward(model: ResNet, image: tf.Tensor4D): Promise<num
 }
 
 async function main(): Promise<void> {
-  const status = loadTorchBackend();
-  if (!status.available) {
-    console.error(`backend torch unavailable: ${status.reason}\nfix: ${status.fix}`);
-    process.exitCode = 1;
-    return;
-  }
-  await tf.setBackend("torch");
+  const status = await useTorchBackendOrExit();
+  if (!status) return;
   const threads = torchEngineConfiguration().threads;
   const pytorch = new PytorchReference(threads);
   await pytorch.ready();

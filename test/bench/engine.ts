@@ -12,7 +12,8 @@ import { ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
-import { loadTorchBackend, torchEngineConfiguration } from "../../kernel-lib/engine";
+import { torchEngineConfiguration } from "../../kernel-lib/engine";
+import { useTorchBackendOrExit } from "./torch-backend-or-exit";
 import { openMpPolicies } from "./openmp-policies";
 import { Conv2d, Identity, resnet18 } from "../../kernel-lib/models";
 import { cifarResNet18, OpsResNet } from "../engine/resnet-from-ops";
@@ -190,13 +191,8 @@ class TorchBackendWorkload {
 }
 
 async function main(): Promise<void> {
-  const status = loadTorchBackend();
-  if (!status.available) {
-    console.error(`backend torch unavailable: ${status.reason}\nfix: ${status.fix}`);
-    process.exitCode = 1;
-    return;
-  }
-  await tf.setBackend("torch");
+  const status = await useTorchBackendOrExit();
+  if (!status) return;
   const configuration = torchEngineConfiguration();
   console.log(`backend torch on ${status.device} (${status.deviceName}), libtorch ${status.libtorchVersion}, ${configuration.threads} threads; load average ${os.loadavg()[0].toFixed(2)}`);
   console.log(openMpPolicies());
