@@ -6,6 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { runPython } from "../data/python-reference";
+import { RANDOMIZE_BATCH_NORM } from "../models/torch-reference";
 
 export interface TorchResNetFixture {
   stateDict: Map<string, tf.Tensor>;
@@ -36,11 +37,7 @@ model = ResNet(BasicBlock, opts["layers"], num_classes=opts["classes"])
 if opts["cifarStem"]:
     model.conv1 = torch.nn.Conv2d(3, 64, 3, 1, 1, bias=False)
     model.maxpool = torch.nn.Identity()
-with torch.no_grad():
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.weight.uniform_(0.5, 1.5); m.bias.uniform_(-0.2, 0.2)
-            m.running_mean.uniform_(-0.2, 0.2); m.running_var.uniform_(0.5, 2.0)
+${RANDOMIZE_BATCH_NORM}
 model.eval()
 x = torch.rand(opts["batch"], 3, opts["imageSize"], opts["imageSize"]) * 2 - 1
 with torch.no_grad():

@@ -12,7 +12,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { useWasmBackend } from "../../kernel-lib/env/wasm-backend";
 import { resnet18, Conv2d, Identity, Linear, loadCheckpointFile, type ResNet } from "../../kernel-lib/models";
-import { maxAbs, maxAbsDiff, runReference, temporaryDir, torchvisionMissing, type References } from "./torch-reference";
+import { maxAbs, maxAbsDiff, RANDOMIZE_BATCH_NORM, runReference, temporaryDir, torchvisionMissing, type References } from "./torch-reference";
 
 const SCRIPT = String.raw`
 import copy
@@ -22,12 +22,7 @@ model = torchvision.models.resnet18(num_classes=opts["classes"])
 if opts["cifar"]:
     model.conv1 = torch.nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)
     model.maxpool = torch.nn.Identity()
-with torch.no_grad():
-    for m in model.modules():
-        if isinstance(m, torch.nn.BatchNorm2d):
-            m.weight.uniform_(0.5, 1.5); m.bias.uniform_(-0.2, 0.2)
-            m.running_mean.uniform_(-0.2, 0.2); m.running_var.uniform_(0.5, 2.0)
-            m.num_batches_tracked.fill_(7)
+${RANDOMIZE_BATCH_NORM}
 torch.save(model.state_dict(), os.path.join(out, "model.pth"))
 size, batch = opts["size"], opts["batch"]
 x = torch.randn(batch, 3, size, size)

@@ -11,6 +11,14 @@ import { runPython } from "../data/python-reference";
 
 export { torchvisionMissing } from "../data/python-reference";
 
+/** Python: random BatchNorm affine parameters and running statistics for `model`, so eval mode is exercised. */
+export const RANDOMIZE_BATCH_NORM = String.raw`with torch.no_grad():
+    for m in model.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.weight.uniform_(0.5, 1.5); m.bias.uniform_(-0.2, 0.2)
+            m.running_mean.uniform_(-0.2, 0.2); m.running_var.uniform_(0.5, 2.0)
+            m.num_batches_tracked.fill_(7)`;
+
 /** Python helpers prepended to every reference script. */
 export const PYTHON_WRITER = String.raw`
 import json, sys, os, struct, torch, torchvision
