@@ -45,7 +45,7 @@ export interface ExecuteNotebookOptions {
   mode?: string;
   /** Keep running after a failing cell (the failure stays in the outputs). Default true. */
   allowErrors?: boolean;
-  /** Seconds one cell may run. Default 1800. */
+  /** Seconds one cell may run; -1 for no limit. Default: no limit in full mode (a training cell runs for hours), else 1800. */
   cellTimeoutSeconds?: number;
   /** Repository root holding jupyter/kernels/. Default: two folders above this file. */
   repoRoot?: string;
@@ -98,15 +98,7 @@ export async function executeNotebook(options: ExecuteNotebookOptions): Promise<
   const scratch = fs.mkdtempSync(path.join(options.outputDir, ".executing-"));
   const started = Date.now();
   try {
-    const args = [
-      "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
-      `--ExecutePreprocessor.timeout=${options.cellTimeoutSeconds ?? 1800}`,
-      "--ExecutePreprocessor.startup_timeout=120",
-      `--ExecutePreprocessor.kernel_name=${KERNEL_NAME}`,
-      ...(options.allowErrors === false ? [] : ["--allow-errors"]),
-      "--output-dir", scratch, "--output", name,
-      path.resolve(options.notebookPath),
-    ];
+    const args = nbconvertArguments(options, mode, scratch);
     const env = {
       ...process.env,
       ...options.env,
@@ -120,6 +112,20 @@ export async function executeNotebook(options: ExecuteNotebookOptions): Promise<
   } finally {
     fs.rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** The nbconvert command line (after the Python interpreter) that executes one notebook into `scratch`. */
+export function nbconvertArguments(options: ExecuteNotebookOptions, mode: string, scratch: string): string[] {
+  const cellTimeout = options.cellTimeoutSeconds ?? (mode === "full" ? -1 : 1800);
+  return [
+    "-m", "jupyter", "nbconvert", "--to", "notebook", "--execute",
+    `--ExecutePreprocessor.timeout=${cellTimeout}`,
+    "--ExecutePreprocessor.startup_timeout=120",
+    `--ExecutePreprocessor.kernel_name=${KERNEL_NAME}`,
+    ...(options.allowErrors === false ? [] : ["--allow-errors"]),
+    "--output-dir", scratch, "--output", path.basename(options.notebookPath),
+    path.resolve(options.notebookPath),
+  ];
 }
 
 function runPython(args: string[], env: NodeJS.ProcessEnv, notebookPath: string): Promise<void> {
