@@ -1,6 +1,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Module } from "./module";
 import { ownedVariable } from "./init";
+import { trainingBatchNormOnTorch } from "../engine/torch/training-batch-norm";
 
 /**
  * `nn.BatchNorm2d` with PyTorch's semantics (tfjs-layers' differ): momentum 0.1 as the weight of
@@ -58,12 +59,21 @@ export class BatchNorm2d extends Module {
     if (count < 2) throw new Error(`BatchNorm2d: train mode needs more than one value per channel, got input shape [${x.shape.join(", ")}]`);
     return tf.tidy(() => {
       // Tidy is safe under tf.variableGrads: the tape keeps what the backward pass needs.
+      this.numBatchesTracked.assign(tf.add(this.numBatchesTracked, tf.scalar(1, "int32")));
+      // Backend torch: ATen's native_batch_norm (statistics, normalisation and the running-statistics
+      // update in one kernel, and its fused gradient); the TF.js path below reads x about three more times.
+      const fused = trainingBatchNormOnTorch({ x: x as tf.Tensor4D, scale: this.weight as tf.Tensor1D, offset: this.bias as tf.Tensor1D,
+        runningMean: this.runningMean as tf.Tensor1D, runningVar: this.runningVar as tf.Tensor1D, momentum: this.momentum, eps: this.eps });
+      if (fused) {
+        this.runningMean.assign(fused.runningMean);
+        this.runningVar.assign(fused.runningVar);
+        return fused.y;
+      }
       const { mean, variance } = tf.moments(x, [0, 1, 2]);
       const unbiased = tf.mul(variance, count / (count - 1));
       const keep = 1 - this.momentum;
       this.runningMean.assign(tf.add(tf.mul(this.runningMean, keep), tf.mul(mean, this.momentum)));
       this.runningVar.assign(tf.add(tf.mul(this.runningVar, keep), tf.mul(unbiased, this.momentum)));
-      this.numBatchesTracked.assign(tf.add(this.numBatchesTracked, tf.scalar(1, "int32")));
       return tf.batchNorm(x as tf.Tensor4D, mean, variance, this.bias, this.weight, this.eps);
     });
   }

@@ -11,6 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { useWasmBackend } from "../../kernel-lib/env/wasm-backend";
+import { loadTorchBackend } from "../../kernel-lib/engine";
 import { resnet18, Conv2d, Identity, Linear, loadCheckpointFile, type ResNet } from "../../kernel-lib/models";
 import { maxAbs, maxAbsDiff, RANDOMIZE_BATCH_NORM, runReference, temporaryDir, torchvisionMissing, type References } from "./torch-reference";
 
@@ -62,8 +63,17 @@ interface ParityCase {
   classes: number;
 }
 
+async function useTorchBackend(): Promise<void> {
+  const status = loadTorchBackend();
+  if (!status.available) throw new Error(`MODELS_TEST_BACKEND=torch: ${status.reason}\nfix: ${status.fix}`);
+  await tf.setBackend("torch");
+}
+
 async function checkParity(options: ParityCase): Promise<void> {
-  if (process.env.MODELS_TEST_BACKEND === "cpu") await tf.setBackend("cpu"); else await useWasmBackend();
+  // MODELS_TEST_BACKEND=torch runs the same checks on backend torch (its fused BatchNorm and convolutions).
+  if (process.env.MODELS_TEST_BACKEND === "cpu") await tf.setBackend("cpu");
+  else if (process.env.MODELS_TEST_BACKEND === "torch") await useTorchBackend();
+  else await useWasmBackend();
   const dir = temporaryDir(options.cifar ? "cifar" : "imagenet");
   try {
     const refs = runReference(SCRIPT, { ...options, seed: 3, batch: 2 }, dir);

@@ -6,6 +6,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { TorchBackend, torchBackendName } from "./backend";
 import { torchBatchNormGrad, torchMeanGrad, torchReluGrad, torchSquaredDifferenceGrad } from "./kernels/gradient-kernels";
+import { torchTrainingBatchNorm, torchTrainingBatchNormGrad } from "./kernels/training-batch-norm";
 
 type GradientMap = { [inputName: string]: () => tf.Tensor };
 type TorchGradient = (dy: tf.Tensor, saved: tf.Tensor[], attrs: tf.NamedAttrMap) => GradientMap | undefined;
@@ -67,4 +68,20 @@ export function registerTorchGradients(): void {
   replaceGradient("Mean", (dy, [x], attrs) => ({
     x: () => runTorchKernel(torchMeanGrad, { dy }, { xShape: x.shape, axis: attrs.axis as number | number[] }) as tf.Tensor,
   }));
+
+  // The kernel exists only on backend torch, so its gradient needs no fallback. Saved: x, scale, then the
+  // batch mean and invstd outputs. The running statistics get no gradient (zeros, as buffers in PyTorch).
+  if (!tf.getGradient(torchTrainingBatchNorm)) {
+    tf.registerGradient({
+      kernelName: torchTrainingBatchNorm,
+      inputsToSave: ["x", "scale"],
+      outputsToSave: [false, true, true, false, false],
+      gradFunc: (dy, [x, scale, saveMean, saveInvstd], attrs) => {
+        const dyOfOutput = Array.isArray(dy) ? dy[0] : dy;
+        // One kernel for all three gradients, outside the per-input closures (each runs in its own tidy).
+        const [dx, dscale, doffset] = runTorchKernel(torchTrainingBatchNormGrad, { dy: dyOfOutput, x, scale, saveMean, saveInvstd }, attrs) as tf.Tensor[];
+        return { x: () => dx, scale: () => dscale, offset: () => doffset, runningMean: () => tf.zerosLike(saveMean), runningVar: () => tf.zerosLike(saveMean) };
+      },
+    });
+  }
 }

@@ -9,6 +9,7 @@ import { normalizationKernels } from "./normalization";
 import { poolingKernels } from "./pooling";
 import { reductionKernels } from "./reductions";
 import { shapeKernels } from "./shape";
+import { trainingBatchNormKernels } from "./training-batch-norm";
 
 export { registerCpuFallbacks } from "./cpu-fallback";
 
@@ -22,4 +23,5 @@ export const torchKernels: readonly tf.KernelConfig[] = [
   ...shapeKernels,
   ...creationKernels,
   ...gradientKernels,
+  ...trainingBatchNormKernels,
 ];
