@@ -13,7 +13,7 @@ import { aten } from "../aten";
 import { atenMemoryFormat, atenScalarType, TensorHandle } from "../native-addon";
 import { TorchBackend } from "../backend";
 import { applyActivation, isSupportedActivation } from "./activation";
-import { hwioAsOihw, nchwAsNhwc, nhwcAsChannelsLast, oihwAsHwio } from "./layout";
+import { hwioToChannelsLastOihw, nchwAsNhwc, nhwcAsChannelsLast, oihwToDenseHwio } from "./layout";
 import { input, runOnCpu, torchKernel } from "./torch-kernel";
 
 const convolution = aten("convolution");
@@ -100,12 +100,7 @@ function emptyChannelsLast(backend: TorchBackend, shape: number[]): TensorHandle
  * gradient within a step, every call in inference).
  */
 function convWeight(backend: TorchBackend, filter: tf.TensorInfo): TensorHandle {
-  return backend.derivedHandle(filter, "oihw-channels-last", (handle) => {
-    const view = hwioAsOihw(handle);
-    const dense = aten("contiguous").tensor(view, atenMemoryFormat.channelsLast);
-    backend.free(view);
-    return dense;
-  });
+  return backend.derivedHandle(filter, "oihw-channels-last", (handle) => hwioToChannelsLastOihw(handle, filter.shape));
 }
 
 /**
@@ -221,9 +216,8 @@ export const convolutionKernels: tf.KernelConfig[] = [
     const [unrequestedInput, gradWeight, unrequestedBias] = convolutionBackward.call([dyNchw, nchw, weightStandIn, null, geometry.stride,
       geometry.padding, geometry.dilation, false, [0, 0], 1, [false, true, false]]) as Array<TensorHandle | null>;
     // A dense HWIO copy: the optimizer's elementwise updates on a permuted view would be strided.
-    const hwioView = oihwAsHwio(gradWeight as TensorHandle);
-    const hwio = aten("contiguous").tensor(hwioView, atenMemoryFormat.contiguous);
-    backend.free(nchw, weightStandIn, dyNchw, gradWeight as TensorHandle, hwioView, ...definedHandles([unrequestedInput, unrequestedBias]));
+    const hwio = oihwToDenseHwio(gradWeight as TensorHandle, attrs.filterShape);
+    backend.free(nchw, weightStandIn, dyNchw, gradWeight as TensorHandle, ...definedHandles([unrequestedInput, unrequestedBias]));
     return backend.output(hwio, [...attrs.filterShape], "float32");
   }),
 ];

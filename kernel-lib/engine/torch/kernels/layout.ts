@@ -29,11 +29,45 @@ export function nchwAsNhwc(handle: TensorHandle): TensorHandle {
   return permute.tensor(handle, [0, 2, 3, 1]);
 }
 
-/** TF.js filters are [height, width, in, out]; ATen weights are [out, in, height, width]. */
-export function hwioAsOihw(handle: TensorHandle): TensorHandle {
-  return permute.tensor(handle, [3, 2, 0, 1]);
+
+const reshape = aten("reshape");
+const transpose2d = aten("t");
+
+/**
+ * A [rows, columns] matrix view copied into its dense transpose. ATen copies a transposed 2-D view with a
+ * cache-blocked loop (copy_transpose_valid in Copy.cpp); a 4-D permute of the same data goes through the
+ * generic strided copy, several times slower for ResNet's large filters (512x512x3x3: the filter copy
+ * took as long as a third of its convolution).
+ */
+function transposedCopy(handle: TensorHandle, rows: number, columns: number): TensorHandle {
+  const matrix = reshape.tensor(handle, [rows, columns]);
+  const transposedView = transpose2d.tensor(matrix);
+  const dense = contiguous.tensor(transposedView, atenMemoryFormat.contiguous);
+  addon().dispose(matrix);
+  addon().dispose(transposedView);
+  return dense;
 }
 
-export function oihwAsHwio(handle: TensorHandle): TensorHandle {
-  return permute.tensor(handle, [2, 3, 1, 0]);
+/**
+ * A dense TF.js filter [h, w, in, out] as ATen's [out, in, h, w] weight in channels_last memory
+ * ([out][h][w][in]): one 2-D transpose of the (h*w*in) x out matrix.
+ */
+export function hwioToChannelsLastOihw(handle: TensorHandle, [height, width, inChannels, outChannels]: readonly number[]): TensorHandle {
+  const ohwi = transposedCopy(handle, height * width * inChannels, outChannels);
+  const shaped = reshape.tensor(ohwi, [outChannels, height, width, inChannels]);
+  const oihw = permute.tensor(shaped, [0, 3, 1, 2]);
+  addon().dispose(ohwi);
+  addon().dispose(shaped);
+  return oihw;
+}
+
+/** The inverse: ATen's [out, in, h, w] weight (any memory format) as a dense TF.js [h, w, in, out] filter. */
+export function oihwToDenseHwio(handle: TensorHandle, [height, width, inChannels, outChannels]: readonly number[]): TensorHandle {
+  // [out, h, w, in] is a free view when the weight is channels_last (oneDNN's gradients are); reshape copies otherwise.
+  const ohwiView = permute.tensor(handle, [0, 2, 3, 1]);
+  const hwio = transposedCopy(ohwiView, outChannels, height * width * inChannels);
+  const shaped = reshape.tensor(hwio, [height, width, inChannels, outChannels]);
+  addon().dispose(ohwiView);
+  addon().dispose(hwio);
+  return shaped;
 }
