@@ -7,6 +7,7 @@ import { MaxPool2d, AdaptiveAvgPool2d } from "./pooling";
 import { Linear } from "./linear";
 import { Sequential } from "./sequential";
 import { defaultGenerator } from "./init";
+import { addReluOnTorch } from "../engine/torch/add-relu";
 import type { Generator } from "../data/generator";
 
 /**
@@ -38,7 +39,8 @@ export class BasicBlock extends Module {
       let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
       out = this.bn2.forward(this.conv2.forward(out));
       const identity = this.downsample === null ? x : this.downsample.forward(x);
-      return tf.relu(tf.add(out, identity));
+      // Backend torch: one fused kernel (one tensor written instead of two); elsewhere plain TF.js.
+      return addReluOnTorch(out, identity) ?? tf.relu(tf.add(out, identity));
     });
   }
 }

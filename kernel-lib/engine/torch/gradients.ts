@@ -7,6 +7,7 @@ import * as tf from "@tensorflow/tfjs";
 import { TorchBackend, torchBackendName } from "./backend";
 import { torchBatchNormGrad, torchMeanGrad, torchReluGrad, torchSquaredDifferenceGrad } from "./kernels/gradient-kernels";
 import { torchTrainingBatchNorm, torchTrainingBatchNormGrad } from "./kernels/training-batch-norm";
+import { torchAddRelu } from "./kernels/add-relu";
 
 type GradientMap = { [inputName: string]: () => tf.Tensor };
 type TorchGradient = (dy: tf.Tensor, saved: tf.Tensor[], attrs: tf.NamedAttrMap) => GradientMap | undefined;
@@ -81,6 +82,20 @@ export function registerTorchGradients(): void {
         // One kernel for all three gradients, outside the per-input closures (each runs in its own tidy).
         const [dx, dscale, doffset] = runTorchKernel(torchTrainingBatchNormGrad, { dy: dyOfOutput, x, scale, saveMean, saveInvstd }, attrs) as tf.Tensor[];
         return { x: () => dx, scale: () => dscale, offset: () => doffset, runningMean: () => tf.zerosLike(saveMean), runningVar: () => tf.zerosLike(saveMean) };
+      },
+    });
+  }
+
+  // relu(a + b): the output is positive exactly where a + b is, so masking dy by the output is ReLU's
+  // gradient; the sum passes it unchanged to both (same shapes). b gets its own tensor object (a clone
+  // shares the data): TF.js accumulates and disposes each input's gradient separately.
+  if (!tf.getGradient(torchAddRelu)) {
+    tf.registerGradient({
+      kernelName: torchAddRelu,
+      outputsToSave: [true],
+      gradFunc: (dy, [y]) => {
+        const masked = runTorchKernel(torchReluGrad, { dy: Array.isArray(dy) ? dy[0] : dy, x: y }) as tf.Tensor;
+        return { a: () => masked, b: () => tf.clone(masked) };
       },
     });
   }

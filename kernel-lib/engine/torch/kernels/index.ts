@@ -1,5 +1,6 @@
 /** Every kernel backend "torch" implements natively (the rest fall back to the cpu backend's kernels). */
 import * as tf from "@tensorflow/tfjs";
+import { addReluKernels } from "./add-relu";
 import { convolutionKernels } from "./convolution";
 import { creationKernels } from "./creation";
 import { elementwiseKernels } from "./elementwise";
@@ -24,4 +25,5 @@ export const torchKernels: readonly tf.KernelConfig[] = [
   ...creationKernels,
   ...gradientKernels,
   ...trainingBatchNormKernels,
+  ...addReluKernels,
 ];
