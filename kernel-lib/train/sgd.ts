@@ -5,6 +5,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { Optimizer, type BaseHyperparameters, type ParamGroup, type ParamGroupSpec, type ParameterState } from "./optimizer";
 import type { NamedParameters } from "./trainable-module";
+import { sgdStepOnTorch } from "../engine/torch/sgd-step";
 
 export interface SGDHyperparameters extends BaseHyperparameters {
   momentum: number;
@@ -30,6 +31,20 @@ export class SGD extends Optimizer<SGDHyperparameters> {
     state: ParameterState,
     group: ParamGroup<SGDHyperparameters>,
   ): { parameter: tf.Tensor; state: ParameterState } {
+    // Backend torch: one kernel writes the new parameter and buffer once each (torch.optim's cost);
+    // elsewhere the op path below, which allocates a tensor per operation.
+    const previousBuffer = state.momentumBuffer;
+    const fused = sgdStepOnTorch(parameter, grad, typeof previousBuffer === "number" ? undefined : previousBuffer, {
+      lr: group.lr,
+      momentum: group.momentum,
+      dampening: group.dampening,
+      weightDecay: group.weightDecay,
+      nesterov: group.nesterov,
+      maximize: group.maximize,
+    });
+    if (fused !== undefined) {
+      return { parameter: fused.parameter, state: fused.momentumBuffer === undefined ? {} : { momentumBuffer: fused.momentumBuffer } };
+    }
     let direction = group.maximize ? tf.neg(grad) : grad;
     if (group.weightDecay !== 0) direction = tf.add(direction, tf.mul(parameter, group.weightDecay));
     const next: ParameterState = {};

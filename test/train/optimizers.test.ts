@@ -6,6 +6,7 @@ import { Adam, AdamW } from "../../kernel-lib/train/adam";
 import { parameterGroups } from "../../kernel-lib/train/param-groups";
 import type { NamedParameters } from "../../kernel-lib/train/trainable-module";
 import { runTorch, testNumbers, torchMissing } from "./torch-reference";
+import { torchBackendOrSkip } from "../engine/torch-test-backend";
 
 tf.setBackend("cpu");
 
@@ -172,6 +173,27 @@ for (const [title, scenario] of Object.entries(SCENARIOS)) {
     assertClose(runOurs(scenario, grads, initial), expected, 2e-6);
     assert.equal(tf.memory().numTensors, before, "optimizer leaked tensors");
   });
+}
+
+// Backend torch runs SGD as one TorchSgdStep kernel per parameter (kernel-lib/engine/torch/sgd-step.ts):
+// the same torch.optim histories must come out.
+for (const [title, scenario] of Object.entries(SCENARIOS)) {
+  if (scenario.optimizer !== "SGD") continue;
+  test(`${title} matches torch.optim over ${STEPS} steps on backend torch`, { skip: torchMissing() }, async (t) => {
+    if (!torchBackendOrSkip()) return t.skip("no libtorch on this machine");
+    await tf.setBackend("torch");
+    try {
+      const before = tf.memory().numTensors;
+      assertClose(runOurs(scenario, grads(scenario), initialValues()), torchHistory(title), 2e-6);
+      assert.equal(tf.memory().numTensors, before, "optimizer leaked tensors");
+    } finally {
+      await tf.setBackend("cpu");
+    }
+  });
+}
+
+function grads(scenario: Scenario): Array<Record<string, number[]>> {
+  return gradientSequence(scenario.frozenAt);
 }
 
 test("optimizer state follows parameter names, so a reordered parameter list keeps each momentum", () => {

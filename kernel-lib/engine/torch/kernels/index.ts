@@ -9,6 +9,7 @@ import { matmulKernels } from "./matmul";
 import { normalizationKernels } from "./normalization";
 import { poolingKernels } from "./pooling";
 import { reductionKernels } from "./reductions";
+import { sgdStepKernels } from "./sgd-step";
 import { shapeKernels } from "./shape";
 import { trainingBatchNormKernels } from "./training-batch-norm";
 
@@ -26,4 +27,5 @@ export const torchKernels: readonly tf.KernelConfig[] = [
   ...gradientKernels,
   ...trainingBatchNormKernels,
   ...addReluKernels,
+  ...sgdStepKernels,
 ];
