@@ -1,6 +1,6 @@
 /**
  * Backend "torch" vs PyTorch, measured in one run on this machine: CIFAR ResNet18 (3x3 stem, no maxpool,
- * batch 32, 32x32) training step (forward + backward + SGD momentum update, BatchNorm running stats
+ * batch 32, 32x32) training step (kernel-lib trainStep + SGD momentum, as fit() runs it; BatchNorm running stats
  * updated) and inference (BatchNorm on running stats), both with the same thread count, batch and
  * channels_last; then the per-kernel overhead of 10k small adds. Prints images/s and the ratios.
  *
@@ -16,6 +16,8 @@ import { torchEngineConfiguration } from "../../kernel-lib/engine";
 import { useTorchBackendOrExit } from "./torch-backend-or-exit";
 import { openMpPolicies } from "./openmp-policies";
 import { Conv2d, Identity, resnet18 } from "../../kernel-lib/models";
+import { SGD } from "../../kernel-lib/train/sgd";
+import { trainStep } from "../../kernel-lib/train/train-step";
 import { cifarResNet18, OpsResNet } from "../engine/resnet-from-ops";
 
 const batch = 32;
@@ -117,6 +119,8 @@ function seconds(work: () => void): number {
 interface BenchModel {
   setTraining(training: boolean): void;
   forward(images: tf.Tensor4D): tf.Tensor;
+  /** One training step (forward, backward, SGD momentum 0.9 at lr 0.01, as the PyTorch side). */
+  trainStep(images: tf.Tensor4D, labels: tf.Tensor1D): void;
   dispose(): void;
 }
 
@@ -126,28 +130,46 @@ function cifarModelsResNet18(): BenchModel {
   model.conv1.dispose(); // the ImageNet stem
   model.conv1 = new Conv2d(3, 64, 3, { stride: 1, padding: 1, bias: false, init: "kaimingNormalFanOut" });
   model.maxpool = new Identity();
+  // kernel-lib/train's SGD and trainStep: what fit() and the notebooks run.
+  const optimizer = new SGD(model.namedParameters(), { lr: 0.01, momentum: 0.9 });
   return {
     setTraining: (training) => model.train(training),
     forward: (images) => model.forward(images),
-    dispose: () => model.dispose(),
+    trainStep: (images, labels) => {
+      model.train(true);
+      trainStep(model, optimizer, images, labels);
+    },
+    dispose: () => {
+      optimizer.dispose();
+      model.dispose();
+    },
   };
 }
 
 function opsResNet18(): BenchModel {
   const model = new OpsResNet(cifarResNet18, 0);
+  const optimizer = tf.train.momentum(0.01, 0.9);
   return {
     setTraining: (training) => {
       model.training = training;
     },
     forward: (images) => model.forward(images),
-    dispose: () => model.dispose(),
+    trainStep: (images, labels) => {
+      model.training = true;
+      const loss = optimizer.minimize(() => tf.losses.softmaxCrossEntropy(tf.oneHot(labels, 10), model.forward(images)) as tf.Scalar, true);
+      loss?.dataSync();
+      loss?.dispose();
+    },
+    dispose: () => {
+      optimizer.dispose();
+      model.dispose();
+    },
   };
 }
 
 /** The same workloads on backend "torch", after the same warm-up. */
 class TorchBackendWorkload {
   private readonly model = modelSource === "ops" ? opsResNet18() : cifarModelsResNet18();
-  private readonly optimizer = tf.train.momentum(0.01, 0.9);
   private readonly images = tf.randomNormal([batch, 32, 32, 3]) as tf.Tensor4D;
   private readonly labels = tf.randomUniform([batch], 0, 10, "int32") as tf.Tensor1D;
   private readonly a = tf.randomNormal([4]);
@@ -159,10 +181,7 @@ class TorchBackendWorkload {
   }
 
   private trainStep(): void {
-    this.model.setTraining(true);
-    const loss = this.optimizer.minimize(() => tf.losses.softmaxCrossEntropy(tf.oneHot(this.labels, 10), this.model.forward(this.images)) as tf.Scalar, true);
-    loss?.dataSync();
-    loss?.dispose();
+    this.model.trainStep(this.images, this.labels);
   }
 
   private inferenceStep(): void {
@@ -185,7 +204,6 @@ class TorchBackendWorkload {
 
   dispose(): void {
     tf.dispose([this.a, this.b, this.images, this.labels]);
-    this.optimizer.dispose();
     this.model.dispose();
   }
 }
