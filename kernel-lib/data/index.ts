@@ -13,4 +13,4 @@ export { extractTar, type ExtractOptions } from "./tar";
 /** torchvision style: `transforms.Compose([...])` next to the flat names. */
 export * as transforms from "./transforms";
 export { datasetTree, showDatasetTree, type DatasetTree, type SplitCounts, type ClassCount } from "./dataset-tree";
-export { loadBatch } from "./load-batch";
+export { loadBatch, evenlySpacedIndices } from "./load-batch";

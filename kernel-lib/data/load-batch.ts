@@ -15,3 +15,12 @@ export async function loadBatch(dataset: Dataset<[Image, number]>, indices: Arra
   for await (const batch of loader) return batch;
   throw new Error(`loadBatch: none of the ${indices.length} samples could be loaded (all skipped by the dataset)`);
 }
+
+/**
+ * `count` positions spread evenly over a dataset of `length` items (all of them when it is smaller):
+ * image-folder datasets are sorted by class, so the first few samples would all show one class.
+ */
+export function evenlySpacedIndices(length: number, count: number): number[] {
+  const n = Math.min(count, length);
+  return Array.from({ length: n }, (_, i) => Math.floor((i * length) / n));
+}

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
 import type { Dataset } from "../../kernel-lib/data/dataset";
 import { Image } from "../../kernel-lib/data/image";
-import { loadBatch } from "../../kernel-lib/data/load-batch";
+import { evenlySpacedIndices, loadBatch } from "../../kernel-lib/data/load-batch";
 
 /** Sample i is a 2x2 image filled with i / 10, labelled i % 3. */
 const numbered: Dataset<[Image, number]> = {
@@ -27,4 +27,11 @@ test("loadBatch stacks exactly the chosen samples, in the order given, and leave
 test("loadBatch rejects an empty index list with the fix", async () => {
   await assert.rejects(loadBatch(numbered, []), /loadBatch: indices is empty/);
   await assert.rejects(loadBatch(numbered, [10]), /Subset: index 10 is out of range/);
+});
+
+test("evenlySpacedIndices spreads the picks over the whole dataset, and takes everything from a small one", () => {
+  assert.deepEqual(evenlySpacedIndices(100, 4), [0, 25, 50, 75]);
+  assert.deepEqual(evenlySpacedIndices(10, 3), [0, 3, 6]);
+  assert.deepEqual(evenlySpacedIndices(3, 8), [0, 1, 2]);
+  assert.deepEqual(evenlySpacedIndices(0, 8), []);
 });
