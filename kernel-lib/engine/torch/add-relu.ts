@@ -4,11 +4,11 @@
  * shapes or dtypes it does not cover; the caller then keeps tf.relu(tf.add(a, b)).
  */
 import * as tf from "@tensorflow/tfjs";
-import { torchBackendName } from "./backend";
+import { fusedKernelAvailable } from "./fused-kernel-available";
 import { torchAddRelu } from "./kernels/add-relu";
 
 export function addReluOnTorch(a: tf.Tensor, b: tf.Tensor): tf.Tensor | undefined {
-  if (tf.getBackend() !== torchBackendName || !tf.getKernel(torchAddRelu, torchBackendName)) return undefined;
+  if (!fusedKernelAvailable(torchAddRelu)) return undefined;
   if (a.dtype !== "float32" || b.dtype !== "float32" || !tf.util.arraysEqual(a.shape, b.shape)) return undefined;
   return tf.engine().runKernel(torchAddRelu, { a, b }, {}) as unknown as tf.Tensor;
 }

@@ -4,7 +4,7 @@
  * the kernel, and for dtypes or shapes it does not cover; the caller then keeps its TF.js op path.
  */
 import * as tf from "@tensorflow/tfjs";
-import { torchBackendName } from "./backend";
+import { fusedKernelAvailable } from "./fused-kernel-available";
 import { SgdStepAttrs, torchSgdStep } from "./kernels/sgd-step";
 
 export type { SgdStepAttrs } from "./kernels/sgd-step";
@@ -16,7 +16,7 @@ export function sgdStepOnTorch(
   momentumBuffer: tf.Tensor | undefined,
   attrs: SgdStepAttrs,
 ): { parameter: tf.Tensor; momentumBuffer?: tf.Tensor } | undefined {
-  if (tf.getBackend() !== torchBackendName || !tf.getKernel(torchSgdStep, torchBackendName)) return undefined;
+  if (!fusedKernelAvailable(torchSgdStep)) return undefined;
   const tensors = momentumBuffer === undefined ? [parameter, grad] : [parameter, grad, momentumBuffer];
   if (tensors.some((tensor) => tensor.dtype !== "float32" || !tf.util.arraysEqual(tensor.shape, parameter.shape))) return undefined;
   const inputs: tf.NamedTensorMap = momentumBuffer === undefined ? { param: parameter, grad } : { param: parameter, grad, momentumBuffer };

@@ -4,7 +4,7 @@
  * loadTorchBackend() registered the kernel, it answers undefined and the caller keeps its TF.js path.
  */
 import * as tf from "@tensorflow/tfjs";
-import { torchBackendName } from "./backend";
+import { fusedKernelAvailable } from "./fused-kernel-available";
 import { torchTrainingBatchNorm } from "./kernels/training-batch-norm";
 
 export interface TrainingBatchNormResult {
@@ -26,7 +26,7 @@ export interface TrainingBatchNormInputs {
 }
 
 export function trainingBatchNormOnTorch(inputs: TrainingBatchNormInputs): TrainingBatchNormResult | undefined {
-  if (tf.getBackend() !== torchBackendName || !tf.getKernel(torchTrainingBatchNorm, torchBackendName)) return undefined;
+  if (!fusedKernelAvailable(torchTrainingBatchNorm)) return undefined;
   const { x, scale, offset, runningMean, runningVar } = inputs;
   const channels = x.shape[3];
   const perChannel = [scale, offset, runningMean, runningVar].every((parameter) => parameter.rank === 1 && parameter.shape[0] === channels && parameter.dtype === "float32");
