@@ -5,6 +5,7 @@
 import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { display, type MimeBundle } from "../plots/display";
+import { escapeHtml } from "../plots/table";
 import { diagnoseBackends, type BackendDiagnosis } from "./backend-selection";
 import { machineProbes, type EnvironmentProbes } from "./probes";
 
@@ -93,10 +94,6 @@ export function checkEnvironment(options: CheckEnvironmentOptions = {}): Environ
   const free = probes.diskFreeBytes(directory);
   rows.push({ item: "Disk free", value: free === undefined ? "unknown" : `${gibibytes(free)} (${directory})`, status: "info" });
   return { rows, diagnosis, activeBackend };
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 const STATUS_MARK: Record<RowStatus, string> = { ok: "✔", problem: "✘", info: "" };

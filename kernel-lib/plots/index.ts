@@ -1,4 +1,5 @@
 export { display, newDisplay, inNotebook, type MimeBundle, type LiveDisplay, type KernelDisplayHook } from "./display";
+export { tableBundle, escapeHtml, type TableOptions, type ColumnAlignment } from "./table";
 export type { Chart, ChartLayout, AxisSpec, Trace, LineTrace, BarTrace, HeatmapTrace } from "./chart-spec";
 export { renderChart, renderFigure, showFigure, figureSvg, type RenderOptions, type ShowOptions } from "./figure";
 export { chartHtml, plotlyTraces, plotlyLayout } from "./chart-html";

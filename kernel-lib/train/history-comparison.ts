@@ -5,6 +5,7 @@
  * notebook's cells.
  */
 import { display, type MimeBundle } from "../plots/display";
+import { tableBundle } from "../plots/table";
 import type { EpochRecord } from "./callbacks";
 
 export interface ComparedRun {
@@ -55,10 +56,6 @@ function percent(value: number | undefined): string {
   return value === undefined ? "-" : `${(100 * value).toFixed(2)}%`;
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
 /** The table as text (aligned columns) and HTML; `firstColumn` names the runs' column (default "run"). */
 export function historyComparisonTable(runs: readonly ComparedRun[], firstColumn = "run"): MimeBundle {
   const rows = historyComparisonRows(runs);
@@ -72,14 +69,7 @@ export function historyComparisonTable(runs: readonly ComparedRun[], firstColumn
     percent(row.finalValAccuracy),
     row.bestEpoch === undefined ? "-" : `${percent(row.bestValAccuracy)} (epoch ${row.bestEpoch + 1})`,
   ]);
-  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((row) => row[column].length)));
-  const line = (values: string[]): string => values.map((value, column) => (column === 0 ? value.padEnd(widths[column]) : value.padStart(widths[column]))).join("  ");
-  const text = [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...cells.map(line)].join("\n");
-  const html =
-    `<table class="kernel-lib-comparison"><thead><tr>${header.map((title) => `<th>${escapeHtml(title)}</th>`).join("")}</tr></thead><tbody>` +
-    cells.map((row) => `<tr>${row.map((value, column) => `<td style="text-align:${column === 0 ? "left" : "right"}">${escapeHtml(value)}</td>`).join("")}</tr>`).join("") +
-    "</tbody></table>";
-  return { "text/plain": text, "text/html": html };
+  return tableBundle(header, cells, { align: header.map((_, column) => (column === 0 ? "left" : "right")), className: "kernel-lib-comparison" });
 }
 
 /** Shows the table and returns its rows (to pick the best run in code). */

@@ -7,6 +7,7 @@
  * with \r; otherwise (CI logs, files) only the per-epoch lines are printed.
  */
 import { inNotebook, newDisplay, type LiveDisplay } from "../plots/display";
+import { escapeHtml } from "../plots/table";
 
 export interface EpochRow {
   epoch: number;
@@ -119,6 +120,3 @@ export function formatDuration(seconds: number): string {
   return hours > 0 ? `${hours}:${pad(minutes % 60)}:${pad(whole % 60)}` : `${pad(minutes)}:${pad(whole % 60)}`;
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}

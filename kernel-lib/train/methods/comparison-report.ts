@@ -6,6 +6,7 @@
 import type { Chart, LineTrace } from "../../plots/chart-spec";
 import { display, type MimeBundle } from "../../plots/display";
 import { showFigure, type ShowOptions } from "../../plots/figure";
+import { tableBundle } from "../../plots/table";
 import type { SemiSupervisedRun } from "./semi-supervised-run";
 
 const METHOD_TITLES: Record<SemiSupervisedRun["method"], string> = {
@@ -71,23 +72,12 @@ export function comparisonRows(runs: readonly SemiSupervisedRun[]): ComparisonRo
   }));
 }
 
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
-
 /** The final table as text and HTML. */
 export function comparisonTable(runs: readonly SemiSupervisedRun[]): MimeBundle {
   const rows = comparisonRows(runs);
   const header = ["method", "labels used", "steps", "test accuracy", "wall time"];
   const cells = rows.map((row) => [row.method, String(row.labelsUsed), String(row.steps), `${row.accuracy.toFixed(2)}%`, `${row.wallSeconds.toFixed(1)} s`]);
-  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((row) => row[column].length)));
-  const line = (values: string[]): string => values.map((value, column) => value.padEnd(widths[column])).join("  ").trimEnd();
-  const text = [line(header), widths.map((width) => "-".repeat(width)).join("  "), ...cells.map(line)].join("\n");
-  const html =
-    `<table><thead><tr>${header.map((title) => `<th>${title}</th>`).join("")}</tr></thead><tbody>` +
-    cells.map((row) => `<tr>${row.map((value) => `<td>${escapeHtml(value)}</td>`).join("")}</tr>`).join("") +
-    "</tbody></table>";
-  return { "text/plain": text, "text/html": html };
+  return tableBundle(header, cells);
 }
 
 /** Shows the curves, FixMatch's pseudo-label plot (when a FixMatch run is present) and the table. */
