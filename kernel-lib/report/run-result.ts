@@ -50,6 +50,9 @@ function shellQuote(value: string): string {
 /** Throws, naming the field and the fix, unless `result` has every field the table needs, well typed. */
 export function checkRunResult(result: RunResult): void {
   const record = result as unknown as Record<string, unknown>;
+  for (const field of [...TEXT_FIELDS, ...COUNT_FIELDS, "wallSeconds", "testAccuracy"]) {
+    if (!(field in record)) throw new Error(`run result: missing field "${field}"`);
+  }
   for (const field of TEXT_FIELDS) {
     if (typeof record[field] !== "string" || (record[field] as string).trim() === "") {
       throw new Error(`run result: "${field}" must be a non-empty string, got ${JSON.stringify(record[field])}`);

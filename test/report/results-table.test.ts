@@ -51,3 +51,11 @@ test("only the text between the markers is replaced", () => {
 test("no result files gives an explicit placeholder, not an empty table", () => {
   assert.match(renderResultsTable([]), /No full runs recorded yet/);
 });
+
+test("a result file with a badly typed field is rejected like writeRunResultFile would reject it", () => {
+  const folder = fs.mkdtempSync(path.join(os.tmpdir(), "results-"));
+  fs.writeFileSync(path.join(folder, "percent.json"), JSON.stringify(sampleResult({ testAccuracy: 87.5 })));
+  assert.throws(() => readRunResults(folder), /percent\.json: "testAccuracy" must be a fraction in \[0, 1\]/);
+  fs.writeFileSync(path.join(folder, "percent.json"), JSON.stringify(sampleResult({ epochs: "one" as unknown as number })));
+  assert.throws(() => readRunResults(folder), /percent\.json: "epochs" must be a whole number/);
+});
