@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { fusedKernelAvailable } from "./fused-kernel-available";
-import { torchAddRelu } from "./kernels/add-relu";
+import { torchAddRelu } from "./fused-kernel-names";
 
 export function addReluOnTorch(a: tf.Tensor, b: tf.Tensor): tf.Tensor | undefined {
   if (!fusedKernelAvailable(torchAddRelu)) return undefined;

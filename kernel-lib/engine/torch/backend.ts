@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { aten } from "./aten";
+import { torchBackendName } from "./fused-kernel-names";
 import { addon, addonDtypeCode, atenScalarType, TensorHandle } from "./native-addon";
 
 type BackendValues = tf.backend_util.BackendValues;
@@ -31,7 +32,7 @@ interface TorchTensorData {
   origin?: TensorOrigin;
 }
 
-export const torchBackendName = "torch";
+export { torchBackendName };
 
 function nativeDtypeCode(dtype: tf.DataType, where: string): number {
   if (dtype === "float32" || dtype === "int32" || dtype === "bool") return addonDtypeCode[dtype];

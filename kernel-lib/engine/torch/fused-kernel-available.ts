@@ -1,5 +1,5 @@
 import * as tf from "@tensorflow/tfjs";
-import { torchBackendName } from "./backend";
+import { torchBackendName } from "./fused-kernel-names";
 
 /**
  * Whether a fused engine-only kernel can run now: backend torch is active and loadTorchBackend()

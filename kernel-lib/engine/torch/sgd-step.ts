@@ -5,7 +5,8 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { fusedKernelAvailable } from "./fused-kernel-available";
-import { SgdStepAttrs, torchSgdStep } from "./kernels/sgd-step";
+import { torchSgdStep } from "./fused-kernel-names";
+import type { SgdStepAttrs } from "./kernels/sgd-step";
 
 export type { SgdStepAttrs } from "./kernels/sgd-step";
 

@@ -5,7 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { fusedKernelAvailable } from "./fused-kernel-available";
-import { torchTrainingBatchNorm } from "./kernels/training-batch-norm";
+import { torchTrainingBatchNorm } from "./fused-kernel-names";
 
 export interface TrainingBatchNormResult {
   /** The normalised, scaled and shifted activation (NHWC, x's shape). */

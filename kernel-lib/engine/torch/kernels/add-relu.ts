@@ -8,7 +8,9 @@ import * as tf from "@tensorflow/tfjs";
 import { aten } from "../aten";
 import { input, torchKernel } from "./torch-kernel";
 
-export const torchAddRelu = "TorchAddRelu";
+import { torchAddRelu } from "../fused-kernel-names";
+
+export { torchAddRelu };
 
 export const addReluKernels: tf.KernelConfig[] = [
   torchKernel(torchAddRelu, (inputs, backend) => {

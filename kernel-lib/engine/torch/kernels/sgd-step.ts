@@ -10,7 +10,9 @@ import { aten } from "../aten";
 import { TensorHandle } from "../native-addon";
 import { input, torchKernel } from "./torch-kernel";
 
-export const torchSgdStep = "TorchSgdStep";
+import { torchSgdStep } from "../fused-kernel-names";
+
+export { torchSgdStep };
 
 export interface SgdStepAttrs {
   lr: number;

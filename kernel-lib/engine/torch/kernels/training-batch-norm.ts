@@ -11,8 +11,9 @@ import { TensorHandle } from "../native-addon";
 import { nchwAsNhwc, nhwcAsNchw } from "./layout";
 import { input, torchKernel } from "./torch-kernel";
 
-export const torchTrainingBatchNorm = "TorchTrainingBatchNorm";
-export const torchTrainingBatchNormGrad = "TorchTrainingBatchNormGrad";
+import { torchTrainingBatchNorm, torchTrainingBatchNormGrad } from "../fused-kernel-names";
+
+export { torchTrainingBatchNorm, torchTrainingBatchNormGrad };
 
 export interface TrainingBatchNormAttrs {
   varianceEpsilon: number;
