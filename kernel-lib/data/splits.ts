@@ -36,6 +36,14 @@ export function randomSplit<T>(dataset: Dataset<T>, lengths: readonly number[], 
   return subsets;
 }
 
+/**
+ * The count nearest below `count` (and at least one per class) that splits equally over `classCount`
+ * classes: `count` itself when it already does, otherwise the value an error message should suggest.
+ */
+export function equalClassShare(count: number, classCount: number): number {
+  return Math.max(classCount, count - (count % classCount));
+}
+
 export interface LabeledUnlabeledSplit<T> {
   labeled: Subset<T>;
   unlabeled: Subset<T>;
@@ -65,10 +73,11 @@ export function labeledUnlabeledSplit<T>(
   if (!Number.isInteger(nLabeled) || nLabeled <= 0 || nLabeled > dataset.length) {
     throw new Error(`labeledUnlabeledSplit: nLabeled must be a count in 1..${dataset.length} or a fraction in (0, 1), got ${nLabeledOrFraction}`);
   }
-  if (nLabeled % classes.length !== 0) {
+  const share = equalClassShare(nLabeled, classes.length);
+  if (share !== nLabeled) {
     throw new Error(
       `labeledUnlabeledSplit: ${nLabeled} labeled items cannot be split equally over ${classes.length} classes; ` +
-        `use a multiple of ${classes.length} (e.g. ${Math.max(classes.length, nLabeled - (nLabeled % classes.length))})`,
+        `use a multiple of ${classes.length} (e.g. ${share})`,
     );
   }
   const perClass = nLabeled / classes.length;

@@ -4,7 +4,7 @@
  * says nothing.
  */
 import type { Dataset, LabeledDataset } from "../data/dataset";
-import { labeledUnlabeledSplit } from "../data/splits";
+import { equalClassShare, labeledUnlabeledSplit } from "../data/splits";
 
 /**
  * `limit` images, `limit / classes` per class, or the whole dataset when `limit` is undefined or not smaller.
@@ -13,9 +13,9 @@ import { labeledUnlabeledSplit } from "../data/splits";
 export function balancedSubset<T>(dataset: LabeledDataset<T>, limit: number | undefined, setting: string, seed = 0): Dataset<[T, number]> {
   if (limit === undefined || limit >= dataset.length) return dataset;
   const classCount = new Set(Array.from(dataset.targets)).size;
-  if (!Number.isInteger(limit) || limit < classCount || limit % classCount !== 0) {
-    const suggestion = Math.max(classCount, limit - (limit % classCount));
-    throw new Error(`${setting}=${limit}: use a multiple of the ${classCount} classes so each class gets the same share (e.g. ${setting}=${suggestion})`);
+  const share = equalClassShare(Math.floor(limit), classCount);
+  if (share !== limit) {
+    throw new Error(`${setting}=${limit}: use a multiple of the ${classCount} classes so each class gets the same share (e.g. ${setting}=${share})`);
   }
   return labeledUnlabeledSplit(dataset, limit, seed).labeled;
 }

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { LabeledDataset } from "../../kernel-lib/data/dataset";
 import { Generator } from "../../kernel-lib/data/generator";
-import { labeledUnlabeledSplit, randomSplit } from "../../kernel-lib/data/splits";
+import { equalClassShare, labeledUnlabeledSplit, randomSplit } from "../../kernel-lib/data/splits";
 import { Subset } from "../../kernel-lib/data/subset";
 
 class Numbers implements LabeledDataset<number> {
@@ -55,4 +55,10 @@ test("labeledUnlabeledSplit: equal labeled counts per class, the rest unlabeled,
   const fewest = Math.min(...Array.from({ length: 10 }, (_, c) => base.targets.filter((t) => t === c).length));
   assert.throws(() => labeledUnlabeledSplit(base, (fewest + 1) * 10, 0), /has only \d+ items, fewer than/);
   assert.throws(() => labeledUnlabeledSplit({ length: 3, getItem: async () => [0, 0] } as unknown as LabeledDataset<number>, 1), /must expose `targets`/);
+});
+
+test("equalClassShare keeps a count that splits equally and otherwise suggests the one below (at least one per class)", () => {
+  assert.equal(equalClassShare(5000, 10), 5000);
+  assert.equal(equalClassShare(4999, 10), 4990);
+  assert.equal(equalClassShare(7, 10), 10);
 });

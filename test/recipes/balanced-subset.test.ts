@@ -30,4 +30,5 @@ test("balancedSubset returns the dataset itself without a limit or with a limit 
 test("a limit that cannot be shared equally names the setting and a value that works", () => {
   assert.throws(() => balancedSubset(blockDataset(), 7, "LAB_TEST_LIMIT"), /LAB_TEST_LIMIT=7: use a multiple of the 3 classes .* \(e\.g\. LAB_TEST_LIMIT=6\)/);
   assert.throws(() => balancedSubset(blockDataset(), 2, "LAB_TEST_LIMIT"), /e\.g\. LAB_TEST_LIMIT=3/);
+  assert.throws(() => balancedSubset(blockDataset(), 6.5, "LAB_TEST_LIMIT"), /LAB_TEST_LIMIT=6\.5: .*e\.g\. LAB_TEST_LIMIT=6\)/);
 });
