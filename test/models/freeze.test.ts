@@ -38,11 +38,21 @@ function batchNorms(model: ResNet): Array<[string, BatchNorm2d]> {
   return model.namedModules().filter((entry): entry is [string, BatchNorm2d] => entry[1] instanceof BatchNorm2d);
 }
 
-test("a frozen backbone gets no gradients and does not move under SGD with momentum and weight decay", async () => {
+/** Runs `body` on the wasm backend with a fresh CIFAR-stem model and a batch, disposing both afterwards. */
+async function withCifarModelAndBatch(body: (model: ResNet, images: tf.Tensor, labels: tf.Tensor) => void): Promise<void> {
   await useWasmBackend();
   const model = cifarModel();
   const [images, labels] = batch();
   try {
+    body(model, images, labels);
+  } finally {
+    tf.dispose([images, labels]);
+    model.dispose();
+  }
+}
+
+test("a frozen backbone gets no gradients and does not move under SGD with momentum and weight decay", () =>
+  withCifarModelAndBatch((model, images, labels) => {
     freezeAllBut(model, "fc");
     model.train();
     const { grads } = computeGradients(model, images, labels);
@@ -55,17 +65,10 @@ test("a frozen backbone gets no gradients and does not move under SGD with momen
     trainStep(model, optimizer, images, labels);
     const changedParameters = changedKeys(model, before).filter((name) => model.namedParameters().some(([parameter]) => parameter === name));
     assert.deepEqual(changedParameters, ["fc.weight", "fc.bias"]);
-  } finally {
-    tf.dispose([images, labels]);
-    model.dispose();
-  }
-});
+  }));
 
-test('frozen BatchNorm, policy "train" (default, as PyTorch): running statistics still update in train mode', async () => {
-  await useWasmBackend();
-  const model = cifarModel();
-  const [images, labels] = batch();
-  try {
+test('frozen BatchNorm, policy "train" (default, as PyTorch): running statistics still update in train mode', () =>
+  withCifarModelAndBatch((model, images, labels) => {
     freezeAllBut(model, "fc");
     assert.ok(batchNorms(model).every(([, bn]) => !bn.frozenStatistics));
     const before = snapshot(model);
@@ -75,17 +78,10 @@ test('frozen BatchNorm, policy "train" (default, as PyTorch): running statistics
       assert.ok(changed.includes(`${name}.running_mean`) && changed.includes(`${name}.num_batches_tracked`), `${name} statistics must update`);
     }
     assert.ok(changed.every((name) => /running_(mean|var)|num_batches_tracked/.test(name)), `only statistics change: ${changed.join(", ")}`);
-  } finally {
-    tf.dispose([images, labels]);
-    model.dispose();
-  }
-});
+  }));
 
-test('frozen BatchNorm, policy "eval": running statistics used and kept in train mode; unfreeze restores batch statistics', async () => {
-  await useWasmBackend();
-  const model = cifarModel();
-  const [images, labels] = batch();
-  try {
+test('frozen BatchNorm, policy "eval": running statistics used and kept in train mode; unfreeze restores batch statistics', () =>
+  withCifarModelAndBatch((model, images, labels) => {
     // Non-trivial running statistics, so "used the running ones" is visible in the output.
     tf.dispose(model.train().forward(images));
     freezeAllBut(model, "fc", { batchNorm: "eval" });
@@ -104,11 +100,7 @@ test('frozen BatchNorm, policy "eval": running statistics used and kept in train
     assert.ok(batchNorms(model).every(([, bn]) => !bn.frozenStatistics));
     tf.dispose(model.train().forward(images));
     assert.ok(changedKeys(model, before).includes("bn1.running_mean"));
-  } finally {
-    tf.dispose([images, labels]);
-    model.dispose();
-  }
-});
+  }));
 
 test('freeze by prefix with policy "eval" touches only that prefix; a partly frozen BatchNorm keeps batch statistics', () => {
   const model = cifarModel();
