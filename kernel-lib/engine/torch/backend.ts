@@ -212,6 +212,19 @@ export class TorchBackend extends tf.KernelBackend {
     return handle;
   }
 
+  /**
+   * Puts another native tensor with the same values behind `info` (e.g. the same filter stored in the layout
+   * the convolution library reads without a copy) and frees the old one. Values, shape and dtype are the
+   * caller's promise; readers never see a difference, since reads copy out in row-major order.
+   */
+  replaceHandle(info: tf.TensorInfo, handle: TensorHandle): void {
+    const stored = this.data.get(info.dataId);
+    if (stored === undefined || stored.handle === undefined) throw new Error("torch backend: replaceHandle needs a numeric tensor stored on backend torch");
+    const old = stored.handle;
+    stored.handle = handle;
+    addon().dispose(old);
+  }
+
   /** Frees a native intermediate that never became a TF.js tensor. */
   free(...handles: TensorHandle[]): void {
     for (const handle of handles) addon().dispose(handle);

@@ -13,7 +13,7 @@ import { aten } from "../aten";
 import { atenMemoryFormat, atenScalarType, TensorHandle } from "../native-addon";
 import { TorchBackend } from "../backend";
 import { applyActivation, isSupportedActivation } from "./activation";
-import { hwioToChannelsLastOihw, nchwAsNhwc, nhwcAsChannelsLast, oihwToDenseHwio } from "./layout";
+import { hwioStoredAsOhwi, hwioToChannelsLastOihw, nchwAsNhwc, nhwcAsChannelsLast, ohwiStoredHwioAsOihw, oihwAsHwio, oihwToDenseHwio } from "./layout";
 import { input, runOnCpu, torchKernel } from "./torch-kernel";
 
 const convolution = aten("convolution");
@@ -98,9 +98,19 @@ function emptyChannelsLast(backend: TorchBackend, shape: number[]): TensorHandle
  * The filter as ATen's [out, in, h, w] weight in channels_last memory, which oneDNN takes without a
  * reorder copy; cached per filter buffer, since weights are reused across calls (forward and input
  * gradient within a step, every call in inference).
+ *
+ * A filter uploaded by TF.js is row-major [h][w][in][out]: it is copied once into [out][h][w][in] order,
+ * and the filter ADOPTS that copy (same values, other strides). Filter gradients come out of oneDNN in
+ * that order too (see Conv2DBackpropFilter), and elementwise updates keep their inputs' order, so after
+ * the first step an optimizer's new weights are already in it: no filter copy per training step.
  */
 function convWeight(backend: TorchBackend, filter: tf.TensorInfo): TensorHandle {
-  return backend.derivedHandle(filter, "oihw-channels-last", (handle) => hwioToChannelsLastOihw(handle, filter.shape));
+  return backend.derivedHandle(filter, "oihw-channels-last", (handle) => {
+    if (hwioStoredAsOhwi(handle, filter.shape)) return ohwiStoredHwioAsOihw(handle);
+    const weight = hwioToChannelsLastOihw(handle, filter.shape);
+    backend.replaceHandle(filter, oihwAsHwio(weight));
+    return weight;
+  });
 }
 
 /**
@@ -215,8 +225,11 @@ export const convolutionKernels: tf.KernelConfig[] = [
     const dyNchw = nhwcAsChannelsLast(backend.handleOf(dy));
     const [unrequestedInput, gradWeight, unrequestedBias] = convolutionBackward.call([dyNchw, nchw, weightStandIn, null, geometry.stride,
       geometry.padding, geometry.dilation, false, [0, 0], 1, [false, true, false]]) as Array<TensorHandle | null>;
-    // A dense HWIO copy: the optimizer's elementwise updates on a permuted view would be strided.
-    const hwio = oihwToDenseHwio(gradWeight as TensorHandle, attrs.filterShape);
+    // In oneDNN's [out][h][w][in] order (channels_last), the gradient is handed over as a view, matching the
+    // adopted weights (see convWeight) so the optimizer's elementwise update reads both in memory order.
+    const view = oihwAsHwio(gradWeight as TensorHandle);
+    const hwio = hwioStoredAsOhwi(view, attrs.filterShape) ? view : oihwToDenseHwio(gradWeight as TensorHandle, attrs.filterShape);
+    if (hwio !== view) backend.free(view);
     backend.free(nchw, weightStandIn, dyNchw, gradWeight as TensorHandle, ...definedHandles([unrequestedInput, unrequestedBias]));
     return backend.output(hwio, [...attrs.filterShape], "float32");
   }),

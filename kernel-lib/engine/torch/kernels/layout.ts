@@ -31,6 +31,26 @@ export function nchwAsNhwc(handle: TensorHandle): TensorHandle {
 
 
 const reshape = aten("reshape");
+const strideOf = aten("stride", "int");
+
+/**
+ * Whether a [h, w, in, out] filter's memory is ordered [out][h][w][in], oneDNN's channels_last weight
+ * layout: then its [out, in, h, w] weight is a free view. Axes of size 1 may have any stride.
+ */
+export function hwioStoredAsOhwi(handle: TensorHandle, [height, width, inChannels, outChannels]: readonly number[]): boolean {
+  const expected = [width * inChannels, inChannels, 1, height * width * inChannels];
+  return [height, width, inChannels, outChannels].every((size, axis) => size === 1 || strideOf.call([handle, axis]) === expected[axis]);
+}
+
+/** An [out][h][w][in]-ordered filter (see hwioStoredAsOhwi) as its [out, in, h, w] weight view. */
+export function ohwiStoredHwioAsOihw(handle: TensorHandle): TensorHandle {
+  return permute.tensor(handle, [3, 2, 0, 1]);
+}
+
+/** ATen's [out, in, h, w] weight as a TF.js [h, w, in, out] filter view of the same memory. */
+export function oihwAsHwio(handle: TensorHandle): TensorHandle {
+  return permute.tensor(handle, [2, 3, 1, 0]);
+}
 const transpose2d = aten("t");
 
 /**
