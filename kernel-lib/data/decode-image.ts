@@ -1,16 +1,23 @@
 /**
- * Decodes an image file to 3-channel RGB uint8 with sharp, matching what torchvision's default loader
- * gives (`PIL.Image.open(f).convert("RGB")`): grayscale expanded, alpha dropped (not composited),
- * palettes converted, the first frame of a GIF, embedded ICC profiles ignored (all pixel-identical to
- * PIL, tested). Two deliberate differences: EXIF orientation is applied, so photos from phones come
- * out upright; and CMYK JPEGs go through libvips' built-in CMYK profile where PIL uses a naive
- * formula, so their colours differ from PIL's (tens of levels) but are closer to the original.
+ * Decodes an image file to 3-channel RGB uint8, matching what torchvision's default loader gives
+ * (`PIL.Image.open(f).convert("RGB")`): grayscale expanded, alpha dropped (not composited), palettes
+ * converted, the first frame of a GIF, embedded ICC profiles ignored (all pixel-identical to PIL,
+ * tested). Two deliberate differences: EXIF orientation is applied, so photos from phones come out
+ * upright; and CMYK JPEGs go through libvips' built-in CMYK profile where PIL uses a naive formula, so
+ * their colours differ from PIL's (tens of levels) but are closer to the original.
+ *
+ * Two decoders, both off the main thread (several decodes in flight run in parallel on libuv's pool):
+ * - our libjpeg-turbo addon (native-jpeg.ts) for plain JPEGs (baseline or progressive, YCbCr/RGB/gray,
+ *   EXIF orientation 1): about half sharp's cost per photo, the same libjpeg pixels, and a decode plan's
+ *   crop decodes only the box's rows and columns, resized with PIL's bilinear filter;
+ * - sharp (libvips) for everything else: PNG, GIF, WebP, CMYK/YCCK, rotated photos, and all files
+ *   when the addon is not built or LAB_JPEG_DECODER=sharp.
  * Broken files (empty, bad header or tables, truncated) raise an ImageDecodeError naming the file;
- * libjpeg's warnings (e.g. junk after the image) are tolerated, as PIL tolerates them. sharp decodes
- * on libuv's thread pool, so several decodes in flight run in parallel off the main thread.
+ * libjpeg's warnings (e.g. junk after the image) are tolerated, as PIL tolerates them.
  */
 import sharp from "sharp";
 import { Image } from "./image";
+import { nativeJpegDecoder, nativeJpegErrorCode, type NativeJpegAddon } from "./native-jpeg";
 
 /** Thrown for files that cannot be decoded; `filePath` names the culprit for `onError: "skip"` reports. */
 export class ImageDecodeError extends Error {
@@ -23,9 +30,9 @@ export class ImageDecodeError extends Error {
 }
 
 /**
- * A geometric step done by libvips while decoding, so the full-size image never reaches JavaScript:
- * crop `extract` (in upright coordinates), then resize to `resize` = [height, width] with an
- * antialiased linear kernel (the same triangle filter as PIL's bilinear; within 1/255 on average).
+ * A geometric step done while decoding, so the full-size image never reaches JavaScript: crop
+ * `extract` (in upright coordinates), then resize to `resize` = [height, width] with an antialiased
+ * triangle filter (PIL's bilinear: exact in the addon, within 1/255 on average in libvips).
  */
 export interface DecodePlan {
   extract?: { top: number; left: number; height: number; width: number };
@@ -43,6 +50,17 @@ function decodeError(filePath: string, error: unknown): ImageDecodeError {
 
 /** Upright size (EXIF orientation applied) from the file header, without decoding pixels. */
 export async function imageSize(filePath: string): Promise<{ height: number; width: number }> {
+  const addon = nativeJpegDecoder();
+  if (addon) {
+    try {
+      const header = await addon.readHeader(filePath);
+      // Orientations 5..8 turn the picture a quarter turn: the upright image is the stored one transposed.
+      const sideways = header.orientation >= 5;
+      return sideways ? { height: header.width, width: header.height } : { height: header.height, width: header.width };
+    } catch {
+      // Not a JPEG, or a header libjpeg refuses: sharp reads the size or names the problem.
+    }
+  }
   try {
     const metadata = await sharp(filePath).metadata();
     const upright = metadata.autoOrient ?? { width: metadata.width, height: metadata.height };
@@ -54,6 +72,32 @@ export async function imageSize(filePath: string): Promise<{ height: number; wid
 }
 
 export async function decodeImage(filePath: string, plan: DecodePlan = {}): Promise<Image> {
+  const addon = nativeJpegDecoder();
+  if (addon) {
+    const decoded = await decodeWithAddon(addon, filePath, plan);
+    if (decoded) return decoded;
+  }
+  return decodeWithSharp(filePath, plan);
+}
+
+/** The addon's decode, or undefined for files it leaves to sharp (not a JPEG, CMYK, rotated, unreadable). */
+async function decodeWithAddon(addon: NativeJpegAddon, filePath: string, plan: DecodePlan): Promise<Image | undefined> {
+  const box = plan.extract ? ([plan.extract.top, plan.extract.left, plan.extract.height, plan.extract.width] as const) : null;
+  try {
+    const { pixels, height, width } = await addon.decode(filePath, box, plan.resize ?? null);
+    return new Image(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length), height, width, 3);
+  } catch (error) {
+    const code = nativeJpegErrorCode(error);
+    if (code === "JPEG_CORRUPT") throw decodeError(filePath, error);
+    if (code === "JPEG_BAD_REQUEST") {
+      throw new Error(`decodeImage: the decode plan does not fit ${filePath}: ${(error as Error).message}; plan crops inside the image's upright size (imageSize)`);
+    }
+    if (code === undefined) throw error;
+    return undefined;
+  }
+}
+
+async function decodeWithSharp(filePath: string, plan: DecodePlan): Promise<Image> {
   try {
     // failOn "truncated" rejects a JPEG that ends early (PIL raises "image file is truncated" too) but
     // tolerates the harmless libjpeg warnings that many real photos trigger.
@@ -77,12 +121,18 @@ export async function decodeImage(filePath: string, plan: DecodePlan = {}): Prom
 }
 
 /**
- * Applies a decode plan to pixels already in memory (ImageFolder's image cache), with the same
- * libvips kernel as a fused decode, on sharp's threads.
+ * Applies a decode plan to pixels already in memory (ImageFolder's image cache) with the same filter
+ * as a fused decode (the addon's, or libvips' when JPEGs go to sharp), off the main thread.
  */
 export async function applyDecodePlan(image: Image, plan: DecodePlan): Promise<Image> {
   if (image.pixelType !== "uint8") throw new Error("applyDecodePlan: expects a decoded uint8 image");
   if (!plan.extract && !plan.resize) return image;
+  const box = plan.extract ? ([plan.extract.top, plan.extract.left, plan.extract.height, plan.extract.width] as const) : null;
+  const addon = nativeJpegDecoder();
+  if (addon && image.channels === 3) {
+    const { pixels, height, width } = await addon.resize(image.data as Uint8Array, image.height, image.width, box, plan.resize ?? null);
+    return new Image(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length), height, width, 3);
+  }
   const pixels = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
   let pipeline = sharp(pixels, { raw: { width: image.width, height: image.height, channels: image.channels as 3 } });
   if (plan.extract) pipeline = pipeline.extract(plan.extract);

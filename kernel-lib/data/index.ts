@@ -14,3 +14,4 @@ export { extractTar, type ExtractOptions } from "./tar";
 export * as transforms from "./transforms";
 export { datasetTree, showDatasetTree, type DatasetTree, type SplitCounts, type ClassCount } from "./dataset-tree";
 export { loadBatch, evenlySpacedIndices } from "./load-batch";
+export { nativeJpegStatus, jpegDecoderChoice, type JpegDecoderChoice } from "./native-jpeg";
