@@ -218,9 +218,16 @@ DecodedImage DecodeJpeg(const uint8_t* data, size_t size, const DecodeRequest& r
     jpeg_abort_decompress(&s->info);
   } else {
     // Otherwise entropy-decode to the end, so a truncated file is reported even when the box fits
-    // in the part that survived.
-    if (remaining > 0) jpeg_skip_scanlines(&s->info, remaining);
-    jpeg_finish_decompress(&s->info);
+    // in the part that survived. A skip to the very last row would not decode anything (libjpeg-turbo
+    // just marks the rows done), so the last row is read.
+    if (remaining > 1) jpeg_skip_scanlines(&s->info, remaining - 1);
+    if (remaining > 0) jpeg_read_scanlines(&s->info, &rowPointer, 1);
+    if (!jpeg_finish_decompress(&s->info)) {
+      result.failure = Failure::kCorrupt;
+      result.message = "the data ends before the end-of-image marker";
+      result.pixels.clear();
+      return std::move(result);
+    }
   }
   if (resize) s->resampler->Finish(result.pixels.data());
   return std::move(result);
