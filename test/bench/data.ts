@@ -4,7 +4,9 @@
  * shared machine disturbs far less than images/s); asserts nothing.
  *
  * 1. hymenoptera train: decode JPEG + RandomResizedCrop(224) + RandomHorizontalFlip + ToTensor +
- *    Normalize, batches of 32 (torchvision ImageFolder + DataLoader, num_workers 0 and 2);
+ *    Normalize, batches of 32 (torchvision ImageFolder + DataLoader, num_workers 0 and 2); ours with
+ *    the default decoder (the libjpeg-turbo addon where built) and, as a row, with sharp
+ *    (LAB_JPEG_DECODER=sharp), the PIL-exact JavaScript crop, and the in-memory image cache;
  * 2. CIFAR-10 train batches of 128: RandomCrop(32, padding=4) + flip + ToTensor + Normalize from the
  *    binary records (torchvision side: the same records through PIL, as torchvision's CIFAR10 does).
  */
@@ -14,6 +16,7 @@ import * as tf from "@tensorflow/tfjs";
 import { CIFAR10 } from "../../kernel-lib/data/cifar10";
 import { DataLoader } from "../../kernel-lib/data/data-loader";
 import { ImageFolder } from "../../kernel-lib/data/image-folder";
+import { jpegDecoderChoice, nativeJpegStatus } from "../../kernel-lib/data/native-jpeg";
 import { Compose, Normalize, RandomCrop, RandomHorizontalFlip, RandomResizedCrop, ToTensor } from "../../kernel-lib/data/transforms";
 
 const SHARED = path.resolve(__dirname, "../../../shared/data");
@@ -79,6 +82,18 @@ async function throughput(loader: DataLoader, epochs: number, fullWarmUpEpoch = 
   return { imagesPerSecond: images / seconds, cpuMsPerImage: (cpu.user + cpu.system) / 1000 / images };
 }
 
+/** Runs `body` with LAB_JPEG_DECODER=sharp (read at every decode), restoring the previous setting. */
+async function withSharpDecoder<T>(body: () => Promise<T>): Promise<T> {
+  const previous = process.env.LAB_JPEG_DECODER;
+  process.env.LAB_JPEG_DECODER = "sharp";
+  try {
+    return await body();
+  } finally {
+    if (previous === undefined) delete process.env.LAB_JPEG_DECODER;
+    else process.env.LAB_JPEG_DECODER = previous;
+  }
+}
+
 function average(a: Throughput, b: Throughput): Throughput {
   return { imagesPerSecond: (a.imagesPerSecond + b.imagesPerSecond) / 2, cpuMsPerImage: (a.cpuMsPerImage + b.cpuMsPerImage) / 2 };
 }
@@ -88,6 +103,8 @@ async function main(): Promise<void> {
   const imagenet = new Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]);
   const trainTransform = new Compose([new RandomResizedCrop(224), new RandomHorizontalFlip(), new ToTensor(), imagenet]);
   const hymenoptera = new ImageFolder(HYMENOPTERA_TRAIN, { transform: trainTransform });
+  // The same pipeline with every file decoded by sharp (libvips), the decoder before the addon.
+  const hymenopteraSharp = new ImageFolder(HYMENOPTERA_TRAIN, { transform: trainTransform });
   // The PIL-exact path: the crop and resize in JavaScript instead of inside libvips.
   const hymenopteraExact = new ImageFolder(HYMENOPTERA_TRAIN, { transform: trainTransform, fusedDecode: false });
   const hymenopteraCached = new ImageFolder(HYMENOPTERA_TRAIN, { transform: trainTransform, cacheImages: true });
@@ -96,8 +113,9 @@ async function main(): Promise<void> {
     train: true,
     transform: new Compose([new RandomCrop(32, { padding: 4 }), new RandomHorizontalFlip(), new ToTensor(), new Normalize([0.4914, 0.4822, 0.4465], [0.247, 0.2435, 0.2616])]),
   });
-  const measureOurs = async (): Promise<Record<"hymenoptera" | "hymenopteraExact" | "hymenopteraCached" | "cifar", Throughput>> => ({
+  const measureOurs = async (): Promise<Record<"hymenoptera" | "hymenopteraSharp" | "hymenopteraExact" | "hymenopteraCached" | "cifar", Throughput>> => ({
     hymenoptera: await throughput(new DataLoader(hymenoptera, { batchSize: 32, shuffle: true, seed: 0 }), EPOCHS),
+    hymenopteraSharp: await withSharpDecoder(() => throughput(new DataLoader(hymenopteraSharp, { batchSize: 32, shuffle: true, seed: 0 }), EPOCHS)),
     hymenopteraExact: await throughput(new DataLoader(hymenopteraExact, { batchSize: 32, shuffle: true, seed: 0 }), EPOCHS),
     hymenopteraCached: await throughput(new DataLoader(hymenopteraCached, { batchSize: 32, shuffle: true, seed: 0 }), EPOCHS, true),
     cifar: await throughput(new DataLoader(cifar, { batchSize: 128, shuffle: true, seed: 0 }), EPOCHS),
@@ -109,6 +127,7 @@ async function main(): Promise<void> {
   const after = await measureOurs();
   const ours = {
     hymenoptera: average(before.hymenoptera, after.hymenoptera),
+    hymenopteraSharp: average(before.hymenopteraSharp, after.hymenopteraSharp),
     hymenopteraExact: average(before.hymenopteraExact, after.hymenopteraExact),
     hymenopteraCached: average(before.hymenopteraCached, after.hymenopteraCached),
     cifar: average(before.cifar, after.cifar),
@@ -116,7 +135,13 @@ async function main(): Promise<void> {
   const os = await import("node:os");
   console.log(`data pipeline throughput (images/s), ${EPOCHS} epochs after a warm-up batch, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}`);
   console.log(`  hymenoptera train (${hymenoptera.length} JPEGs): decode + RandomResizedCrop 224 + flip + normalize, batch 32`);
-  console.log(`  (JS crop): fusedDecode false, the PIL-exact path; (cached): cacheImages true, epochs after the first (decoding once per run)`);
+  const decoder = nativeJpegStatus();
+  console.log(
+    `  JPEG decoder (LAB_JPEG_DECODER=${jpegDecoderChoice()}): ` +
+      (decoder.available && jpegDecoderChoice() !== "sharp" ? `libjpeg-turbo ${decoder.libjpegTurboVersion} addon, crop decoded and resized in it` : `sharp (${decoder.available ? "chosen" : decoder.reason})`),
+  );
+  console.log(`  (sharp): LAB_JPEG_DECODER=sharp, libvips decodes, crops and resizes; (JS crop): fusedDecode false, the PIL-exact path;`);
+  console.log(`  (cached): cacheImages true, epochs after the first (decoding once per run)`);
   console.log(`  CIFAR-10 train (${cifar.length} records): RandomCrop 32 pad 4 + flip + normalize, batch 128`);
   if (python.status !== 0) {
     console.log(`  ours: hymenoptera ${ours.hymenoptera.imagesPerSecond.toFixed(0)} (JS crop ${ours.hymenopteraExact.imagesPerSecond.toFixed(0)}), cifar ${ours.cifar.imagesPerSecond.toFixed(0)}`);
@@ -127,6 +152,7 @@ async function main(): Promise<void> {
   const reference = JSON.parse(python.stdout.trim().split("\n").pop() ?? "{}") as Record<string, number>;
   const rows: [string, Throughput, number, number, number][] = [
     ["hymenoptera", ours.hymenoptera, reference.hymenoptera_w0, reference.hymenoptera_w2, reference.hymenoptera_cpu_ms],
+    ["  (sharp)", ours.hymenopteraSharp, reference.hymenoptera_w0, reference.hymenoptera_w2, reference.hymenoptera_cpu_ms],
     ["  (JS crop)", ours.hymenopteraExact, reference.hymenoptera_w0, reference.hymenoptera_w2, reference.hymenoptera_cpu_ms],
     ["  (cached)", ours.hymenopteraCached, reference.hymenoptera_w0, reference.hymenoptera_w2, reference.hymenoptera_cpu_ms],
     ["cifar", ours.cifar, reference.cifar_w0, reference.cifar_w2, reference.cifar_cpu_ms],
