@@ -22,31 +22,40 @@ uint8_t ToByte(int32_t fixedPoint) {
 
 }  // namespace
 
-FilterTaps::FilterTaps(int inputSize, int outputSize) : first_(outputSize), count_(outputSize) {
+FilterTaps::FilterTaps(int inputSize, int outputSize) : first_(outputSize) {
   const double scale = double(inputSize) / outputSize;
   const double filterScale = std::max(scale, 1.0);
   const double support = filterScale;  // the triangle's support is 1, stretched when shrinking
   const double inverseFilterScale = 1.0 / filterScale;
-  maxTaps_ = int(std::ceil(support)) * 2 + 1;
-  weights_.assign(size_t(outputSize) * maxTaps_, 0);
-  std::vector<double> exact(maxTaps_);
+  const int windowLimit = int(std::ceil(support)) * 2 + 1;
+  std::vector<int> low(outputSize);
+  std::vector<int> count(outputSize);
+  std::vector<double> exact(size_t(outputSize) * windowLimit, 0.0);
+  taps_ = 1;
   for (int out = 0; out < outputSize; out++) {
     const double center = (out + 0.5) * scale;
     // Truncation toward zero, then clamping to the input, gives the source window of this output pixel.
-    const int low = std::max(int(center - support + 0.5), 0);
+    low[out] = std::max(int(center - support + 0.5), 0);
     const int high = std::min(int(center + support + 0.5), inputSize);
+    count[out] = high - low[out];
     double total = 0.0;
-    for (int source = low; source < high; source++) {
-      exact[source - low] = Triangle((source - center + 0.5) * inverseFilterScale);
-      total += exact[source - low];
+    double* w = exact.data() + size_t(out) * windowLimit;
+    for (int source = low[out]; source < high; source++) {
+      w[source - low[out]] = Triangle((source - center + 0.5) * inverseFilterScale);
+      total += w[source - low[out]];
     }
-    int32_t* fixed = weights_.data() + size_t(out) * maxTaps_;
-    for (int k = 0; k < high - low; k++) {
-      const double normalized = total != 0.0 ? exact[k] / total : 0.0;
-      fixed[k] = int32_t(std::lround(normalized * double(int32_t(1) << kPrecisionBits)));
-    }
-    first_[out] = low;
-    count_[out] = high - low;
+    for (int k = 0; k < count[out]; k++) w[k] = total != 0.0 ? w[k] / total : 0.0;
+    taps_ = std::max(taps_, count[out]);
+  }
+  weights_.assign(size_t(outputSize) * taps_, 0);
+  for (int out = 0; out < outputSize; out++) {
+    // Shift a short window left when the padded one would run past the input's end.
+    const int first = std::min(low[out], inputSize - taps_);
+    const int shift = low[out] - first;
+    first_[out] = first;
+    int32_t* fixed = weights_.data() + size_t(out) * taps_;
+    const double* w = exact.data() + size_t(out) * windowLimit;
+    for (int k = 0; k < count[out]; k++) fixed[shift + k] = int32_t(std::lround(w[k] * double(int32_t(1) << kPrecisionBits)));
   }
 }
 
@@ -57,22 +66,40 @@ BilinearResampler::BilinearResampler(int inputHeight, int inputWidth, int output
       vertical_(inputHeight, outputHeight),
       rows_(size_t(inputHeight) * outputWidth * 3) {}
 
-void BilinearResampler::AddRow(int row, const uint8_t* pixels) {
-  uint8_t* out = rows_.data() + size_t(row) * outputWidth_ * 3;
+template <int kTaps>
+void BilinearResampler::HorizontalRow(const uint8_t* pixels, uint8_t* out) const {
+  const int taps = kTaps > 0 ? kTaps : horizontal_.taps();
   for (int x = 0; x < outputWidth_; x++) {
     const int32_t* weights = horizontal_.weights(x);
     const uint8_t* source = pixels + size_t(horizontal_.first(x)) * 3;
     int32_t r = kHalf;
     int32_t g = kHalf;
     int32_t b = kHalf;
-    for (int k = 0, taps = horizontal_.count(x); k < taps; k++, source += 3) {
-      r += source[0] * weights[k];
-      g += source[1] * weights[k];
-      b += source[2] * weights[k];
+    for (int k = 0; k < taps; k++) {
+      r += source[3 * k] * weights[k];
+      g += source[3 * k + 1] * weights[k];
+      b += source[3 * k + 2] * weights[k];
     }
     out[3 * x] = ToByte(r);
     out[3 * x + 1] = ToByte(g);
     out[3 * x + 2] = ToByte(b);
+  }
+}
+
+void BilinearResampler::AddRow(int row, const uint8_t* pixels) {
+  uint8_t* out = rows_.data() + size_t(row) * outputWidth_ * 3;
+  // Fixed tap counts for the common shrink factors (up to ~4x) let the compiler unroll the taps.
+  switch (horizontal_.taps()) {
+    case 1: return HorizontalRow<1>(pixels, out);
+    case 2: return HorizontalRow<2>(pixels, out);
+    case 3: return HorizontalRow<3>(pixels, out);
+    case 4: return HorizontalRow<4>(pixels, out);
+    case 5: return HorizontalRow<5>(pixels, out);
+    case 6: return HorizontalRow<6>(pixels, out);
+    case 7: return HorizontalRow<7>(pixels, out);
+    case 8: return HorizontalRow<8>(pixels, out);
+    case 9: return HorizontalRow<9>(pixels, out);
+    default: return HorizontalRow<0>(pixels, out);
   }
 }
 
@@ -83,7 +110,7 @@ void BilinearResampler::Finish(uint8_t* output) const {
     std::fill(sums.begin(), sums.end(), kHalf);
     const int32_t* weights = vertical_.weights(y);
     // Whole rows per tap: the inner loop reads memory sequentially and vectorizes.
-    for (int k = 0, taps = vertical_.count(y); k < taps; k++) {
+    for (int k = 0, taps = vertical_.taps(); k < taps; k++) {
       const uint8_t* row = rows_.data() + size_t(vertical_.first(y) + k) * stride;
       const int32_t weight = weights[k];
       for (size_t i = 0; i < stride; i++) sums[i] += row[i] * weight;

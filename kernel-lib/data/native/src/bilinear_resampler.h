@@ -10,19 +10,20 @@
 
 namespace labjpeg {
 
-// The source pixels (first index and count) and fixed-point weights that make each output pixel.
+// The source pixels and fixed-point weights that make each output pixel. Every output pixel gets the
+// same number of taps (`taps()`): shorter windows are padded with zero weights and shifted to stay
+// inside the input, so the inner loops can have a compile-time length.
 class FilterTaps {
  public:
   FilterTaps(int inputSize, int outputSize);
+  int taps() const { return taps_; }
   int first(int output) const { return first_[output]; }
-  int count(int output) const { return count_[output]; }
-  const int32_t* weights(int output) const { return weights_.data() + size_t(output) * maxTaps_; }
+  const int32_t* weights(int output) const { return weights_.data() + size_t(output) * taps_; }
 
  private:
   std::vector<int> first_;
-  std::vector<int> count_;
   std::vector<int32_t> weights_;
-  int maxTaps_;
+  int taps_;
 };
 
 // Resizes `height` rows of `inputWidth` RGB pixels to `outputHeight` x `outputWidth`, taking the rows
@@ -38,6 +39,9 @@ class BilinearResampler {
  private:
   int outputHeight_;
   int outputWidth_;
+  template <int kTaps>
+  void HorizontalRow(const uint8_t* pixels, uint8_t* out) const;
+
   FilterTaps horizontal_;
   FilterTaps vertical_;
   std::vector<uint8_t> rows_;  // horizontally resized rows, inputHeight x outputWidth x 3
