@@ -17,7 +17,8 @@
  */
 import sharp from "sharp";
 import { Image } from "./image";
-import { nativeJpegDecoder, nativeJpegErrorCode, type NativeJpegAddon } from "./native-jpeg";
+import { nativeJpegDecoder, nativeJpegErrorCode, type NativeDecoded, type NativeJpegAddon } from "./native-jpeg";
+import { applyPlanOutputSteps } from "./plan-output";
 
 /** Thrown for files that cannot be decoded; `filePath` names the culprit for `onError: "skip"` reports. */
 export class ImageDecodeError extends Error {
@@ -37,6 +38,13 @@ export class ImageDecodeError extends Error {
 export interface DecodePlan {
   extract?: { top: number; left: number; height: number; width: number };
   resize?: readonly [number, number];
+  /** Mirror left-right after the resize (a RandomHorizontalFlip whose draw was made when planning). */
+  flip?: boolean;
+  /**
+   * Convert to float32 last, `value = toFloat[channel * 256 + byte]` (ToTensor, or ToTensor + Normalize:
+   * their tables), so a whole training transform can finish on the decoder's thread.
+   */
+  toFloat?: Float32Array;
 }
 
 function decodeError(filePath: string, error: unknown): ImageDecodeError {
@@ -77,15 +85,19 @@ export async function decodeImage(filePath: string, plan: DecodePlan = {}): Prom
     const decoded = await decodeWithAddon(addon, filePath, plan);
     if (decoded) return decoded;
   }
-  return decodeWithSharp(filePath, plan);
+  return applyPlanOutputSteps(await decodeWithSharp(filePath, plan), plan);
+}
+
+function imageFromAddon({ pixels, height, width }: NativeDecoded): Image {
+  const data = pixels instanceof Float32Array ? pixels : new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length);
+  return new Image(data, height, width, 3);
 }
 
 /** The addon's decode, or undefined for files it leaves to sharp (not a JPEG, CMYK, rotated, unreadable). */
 async function decodeWithAddon(addon: NativeJpegAddon, filePath: string, plan: DecodePlan): Promise<Image | undefined> {
   const box = plan.extract ? ([plan.extract.top, plan.extract.left, plan.extract.height, plan.extract.width] as const) : null;
   try {
-    const { pixels, height, width } = await addon.decode(filePath, box, plan.resize ?? null);
-    return new Image(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length), height, width, 3);
+    return imageFromAddon(await addon.decode(filePath, box, plan.resize ?? null, { flip: plan.flip ?? false, table: plan.toFloat }));
   } catch (error) {
     const code = nativeJpegErrorCode(error);
     if (code === "JPEG_CORRUPT") throw decodeError(filePath, error);
@@ -126,17 +138,16 @@ async function decodeWithSharp(filePath: string, plan: DecodePlan): Promise<Imag
  */
 export async function applyDecodePlan(image: Image, plan: DecodePlan): Promise<Image> {
   if (image.pixelType !== "uint8") throw new Error("applyDecodePlan: expects a decoded uint8 image");
-  if (!plan.extract && !plan.resize) return image;
+  if (!plan.extract && !plan.resize) return applyPlanOutputSteps(image, plan);
   const box = plan.extract ? ([plan.extract.top, plan.extract.left, plan.extract.height, plan.extract.width] as const) : null;
   const addon = nativeJpegDecoder();
   if (addon && image.channels === 3) {
-    const { pixels, height, width } = await addon.resize(image.data as Uint8Array, image.height, image.width, box, plan.resize ?? null);
-    return new Image(new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length), height, width, 3);
+    return imageFromAddon(await addon.resize(image.data as Uint8Array, image.height, image.width, box, plan.resize ?? null, { flip: plan.flip ?? false, table: plan.toFloat }));
   }
   const pixels = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
   let pipeline = sharp(pixels, { raw: { width: image.width, height: image.height, channels: image.channels as 3 } });
   if (plan.extract) pipeline = pipeline.extract(plan.extract);
   if (plan.resize) pipeline = pipeline.resize(plan.resize[1], plan.resize[0], { kernel: "linear", fit: "fill" });
   const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
-  return new Image(new Uint8Array(data.buffer, data.byteOffset, data.length), info.height, info.width, info.channels);
+  return applyPlanOutputSteps(new Image(new Uint8Array(data.buffer, data.byteOffset, data.length), info.height, info.width, info.channels), plan);
 }

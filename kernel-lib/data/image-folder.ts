@@ -14,7 +14,7 @@ import { checkIndex, SkippedSampleError, type LabeledDataset } from "./dataset";
 import { applyDecodePlan, decodeImage, imageSize, ImageDecodeError } from "./decode-image";
 import type { Generator } from "./generator";
 import type { Image } from "./image";
-import { splitFusable } from "./transforms/fused-decode";
+import { planFusedDecode, splitFusable, type FusedSplit } from "./transforms/fused-decode";
 import { applyTransform, type TransformLike } from "./transforms/transform";
 
 /** torchvision.datasets.folder.IMG_EXTENSIONS */
@@ -34,9 +34,11 @@ export interface ImageFolderOptions<T> {
   /** Turns a file into an Image (default: sharp decoding to RGB uint8). */
   loader?: (filePath: string) => Promise<Image>;
   /**
-   * When the transform starts with RandomResizedCrop or Resize, let the decoder (libvips) crop and
-   * resize on its threads instead of JavaScript on the main thread: same random draws, pixels within
-   * 1/255 on average of the JavaScript path. Default true; false gives the PIL-exact JavaScript path.
+   * When the transform starts with RandomResizedCrop or Resize, let the decoder crop and resize on its
+   * threads instead of JavaScript on the main thread, and also mirror (RandomHorizontalFlip) and convert
+   * (ToTensor, Normalize) when those come next: same random draws; PIL's filter in the JPEG addon
+   * (within one level of the JavaScript path), libvips' (within 1/255 on average) for other files.
+   * Default true; false runs every transform in JavaScript (the PIL-exact path).
    */
   fusedDecode?: boolean;
   /**
@@ -109,6 +111,8 @@ export class ImageFolder<T = Image> implements LabeledDataset<T> {
   private readonly onError: OnImageError;
   private readonly loader: (filePath: string) => Promise<Image>;
   private readonly fusedDecode: boolean;
+  /** What of the transform the decoder does, worked out once (undefined: not yet; null: nothing fuses). */
+  private fusedSplit: FusedSplit<T> | null | undefined;
   // Both caches are keyed by file path, so they stay right when `samples` is filtered or reordered.
   private readonly imageCache = new Map<string, Image>();
   /** Upright sizes read for fused decoding, so later epochs skip the header read (~10% of a decode). */
@@ -221,19 +225,20 @@ export class ImageFolder<T = Image> implements LabeledDataset<T> {
     const [filePath, target] = this.samples[index];
     const transform = this.transform;
     if (!transform) return [(await this.loadImage(index)) as unknown as T, target];
-    const fused = this.fusedDecode ? splitFusable(transform) : undefined;
+    if (this.fusedSplit === undefined) this.fusedSplit = (this.fusedDecode ? splitFusable(transform) : undefined) ?? null;
+    const fused = this.fusedSplit;
     if (!fused) return [applyTransform(transform, await this.loadImage(index), generator), target];
     let image: Image;
     if (this.imageCache.has(filePath) || this.cacheBytesLeft > 0) {
       // Caching: decode the whole image once, then crop/resize the pixels in memory.
       const full = await this.loadImage(index);
-      image = await applyDecodePlan(full, fused.first.planDecode(full.height, full.width, generator));
+      image = await applyDecodePlan(full, planFusedDecode(fused, full.height, full.width, generator));
     } else {
       image = await this.guarded(filePath, async (file) => {
         // Files are taken as unchanged during a run, as torchvision takes its samples list.
         const size = this.sizeCache.get(file) ?? (await imageSize(file));
         this.sizeCache.set(file, size);
-        return decodeImage(file, fused.first.planDecode(size.height, size.width, generator));
+        return decodeImage(file, planFusedDecode(fused, size.height, size.width, generator));
       });
     }
     return [fused.rest ? applyTransform(fused.rest, image, generator) : (image as unknown as T), target];

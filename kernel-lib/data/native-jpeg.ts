@@ -22,8 +22,8 @@ export interface NativeJpegHeader {
 }
 
 export interface NativeDecoded {
-  /** RGB, height x width x 3. */
-  pixels: Buffer;
+  /** RGB, height x width x 3: bytes, or float32 when `output.table` was given. */
+  pixels: Buffer | Float32Array;
   height: number;
   width: number;
 }
@@ -35,12 +35,30 @@ export interface NativeDecoded {
  */
 export type NativeJpegErrorCode = "JPEG_UNSUPPORTED" | "JPEG_CORRUPT" | "JPEG_IO" | "JPEG_BAD_REQUEST";
 
+/** Steps after the resize: mirror left-right, then bytes -> float32 through `table[channel * 256 + byte]` (768 values). */
+export interface NativeOutputSteps {
+  flip?: boolean;
+  table?: Float32Array;
+}
+
 export interface NativeJpegAddon {
   /** `box` = [top, left, height, width] to decode only that region; `size` = [height, width] to resize it (PIL bilinear). */
-  decode(source: string | Buffer, box: readonly [number, number, number, number] | null, size: readonly [number, number] | null): Promise<NativeDecoded>;
+  decode(
+    source: string | Buffer,
+    box: readonly [number, number, number, number] | null,
+    size: readonly [number, number] | null,
+    output?: NativeOutputSteps,
+  ): Promise<NativeDecoded>;
   readHeader(source: string | Buffer): Promise<NativeJpegHeader>;
   /** The same crop + resize as `decode`, on RGB pixels in memory (height x width x 3). */
-  resize(pixels: Uint8Array, height: number, width: number, box: readonly [number, number, number, number] | null, size: readonly [number, number] | null): Promise<NativeDecoded>;
+  resize(
+    pixels: Uint8Array,
+    height: number,
+    width: number,
+    box: readonly [number, number, number, number] | null,
+    size: readonly [number, number] | null,
+    output?: NativeOutputSteps,
+  ): Promise<NativeDecoded>;
   libjpegTurboVersion?: string;
 }
 

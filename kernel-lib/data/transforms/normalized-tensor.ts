@@ -12,8 +12,8 @@ import type { Transform } from "./transform";
 export class NormalizedTensor implements Transform<Image, Image> {
   private readonly toTensor: ToTensor;
   private readonly normalize: Normalize;
-  /** `table[c * 256 + v]`: channel c's normalized value for byte v. */
-  private readonly table: Float32Array;
+  /** `table[c * 256 + v]`: channel c's normalized value for byte v (a fused decode converts with it too). */
+  readonly table: Float32Array;
 
   constructor(toTensor: ToTensor, normalize: Normalize) {
     this.toTensor = toTensor;

@@ -39,9 +39,14 @@ export class RandomHorizontalFlip implements Transform<Image, Image> {
     this.generator = options.generator;
   }
 
+  /** The random draw of one `apply`: whether to mirror (a fused decode draws it when planning). */
+  draws(generator?: Generator): boolean {
+    return pickGenerator(generator, this.generator).random() < this.p;
+  }
+
   apply(input: Image, generator?: Generator): Image {
     const image = requireImage(input, "RandomHorizontalFlip");
-    return pickGenerator(generator, this.generator).random() < this.p ? horizontalFlip(image) : image;
+    return this.draws(generator) ? horizontalFlip(image) : image;
   }
 
   toString(): string {

@@ -5,6 +5,13 @@ import type { Transform } from "./transform";
 /** `v / 255` as float32 for every byte value, what torch's `img.float().div(255)` gives. */
 const UNIT_VALUES = Float32Array.from({ length: 256 }, (_, v) => v / 255);
 
+/** ToTensor as a per-channel byte -> float32 table for 3 channels (`table[c * 256 + v]`), for decoders that convert. */
+export function unitValueTable(): Float32Array {
+  const table = new Float32Array(3 * 256);
+  for (let c = 0; c < 3; c++) table.set(UNIT_VALUES, c * 256);
+  return table;
+}
+
 export class ToTensor implements Transform<Image, Image> {
   apply(input: Image): Image {
     const image = requireImage(input, "ToTensor");

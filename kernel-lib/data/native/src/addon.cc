@@ -1,9 +1,11 @@
 // Node binding of the JPEG decoder: every call returns a promise and does its file reading, decoding
 // and resizing on libuv's thread pool (Napi::AsyncWorker), never on the JavaScript thread.
 //
-//   decode(source: string | Buffer, box: [top, left, height, width] | null, size: [height, width] | null)
-//     -> Promise<{ pixels: Buffer, height, width }>   (RGB, height x width x 3)
-//   resize(pixels: Uint8Array, height, width, box | null, size | null)
+//   decode(source: string | Buffer, box: [top, left, height, width] | null, size: [height, width] | null,
+//          output?: { flip?: boolean, table?: Float32Array(768) })
+//     -> Promise<{ pixels: Buffer | Float32Array, height, width }>   (RGB, height x width x 3; float32
+//        through `table` when given: pixels[i] = table[channel * 256 + byte], ToTensor (+ Normalize))
+//   resize(pixels: Uint8Array, height, width, box | null, size | null, output?)
 //     -> Promise<{ pixels: Buffer, height, width }>   (the same crop + resize on RGB pixels in memory)
 //   readHeader(source: string | Buffer)
 //     -> Promise<{ width, height, components, colorSpace, progressive, orientation }>
@@ -23,6 +25,7 @@
 
 #include "bilinear_resampler.h"
 #include "jpeg_decoder.h"
+#include "pixel_output.h"
 
 #define LAB_STRINGIFY_VALUE(x) #x
 #define LAB_STRINGIFY(x) LAB_STRINGIFY_VALUE(x)
@@ -39,6 +42,57 @@ const char* FailureCode(Failure failure) {
     case Failure::kIo: return "JPEG_IO";
     default: return "JPEG_ERROR";
   }
+}
+
+// Worker thread: the plan's last steps on a finished uint8 image (see pixel_output.h).
+void ApplyOutputSteps(const labjpeg::OutputSteps& steps, std::vector<uint8_t>* bytes, std::vector<float>* floats, int height, int width) {
+  if (steps.toFloat) {
+    *floats = labjpeg::ToFloat(bytes->data(), height, width, steps);
+    bytes->clear();
+    bytes->shrink_to_fit();
+  } else if (steps.flip) {
+    labjpeg::MirrorRows(bytes->data(), height, width);
+  }
+}
+
+// Main thread: `{ pixels, height, width }`, the pixels moved into a Buffer (uint8) or a Float32Array
+// without a copy; the finalizer frees them.
+Napi::Object PixelsResult(Napi::Env env, std::vector<uint8_t>* bytes, std::vector<float>* floats, bool isFloat, int height, int width) {
+  Napi::Object result = Napi::Object::New(env);
+  if (isFloat) {
+    auto* owned = new std::vector<float>(std::move(*floats));
+    auto buffer = Napi::ArrayBuffer::New(env, owned->data(), owned->size() * sizeof(float), [](Napi::Env, void*, std::vector<float>* data) { delete data; }, owned);
+    result.Set("pixels", Napi::Float32Array::New(env, owned->size(), buffer, 0));
+  } else {
+    auto* owned = new std::vector<uint8_t>(std::move(*bytes));
+    result.Set("pixels", Napi::Buffer<uint8_t>::New(env, owned->data(), owned->size(), [](Napi::Env, uint8_t*, std::vector<uint8_t>* data) { delete data; }, owned));
+  }
+  result.Set("height", Napi::Number::New(env, height));
+  result.Set("width", Napi::Number::New(env, width));
+  return result;
+}
+
+// Reads the optional `{ flip, table }` argument; anything malformed is a TypeError.
+labjpeg::OutputSteps OutputStepsFrom(const Napi::Value& value, const char* function) {
+  labjpeg::OutputSteps steps;
+  if (value.IsUndefined() || value.IsNull()) return steps;
+  if (!value.IsObject()) throw Napi::TypeError::New(value.Env(), std::string(function) + ": output must be { flip?, table? }");
+  Napi::Object options = value.As<Napi::Object>();
+  Napi::Value flip = options.Get("flip");
+  if (!flip.IsUndefined()) {
+    if (!flip.IsBoolean()) throw Napi::TypeError::New(value.Env(), std::string(function) + ": output.flip must be a boolean");
+    steps.flip = flip.As<Napi::Boolean>().Value();
+  }
+  Napi::Value table = options.Get("table");
+  if (!table.IsUndefined()) {
+    if (!table.IsTypedArray() || table.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array || table.As<Napi::Float32Array>().ElementLength() != 3 * 256) {
+      throw Napi::TypeError::New(value.Env(), std::string(function) + ": output.table must be a Float32Array of 768 values (3 channels x 256 bytes)");
+    }
+    Napi::Float32Array values = table.As<Napi::Float32Array>();
+    std::copy(values.Data(), values.Data() + 3 * 256, steps.table);
+    steps.toFloat = true;
+  }
+  return steps;
 }
 
 // The bytes to decode: a file read on the worker thread, or a Buffer kept alive by a reference.
@@ -142,30 +196,26 @@ class PromiseWorker : public Napi::AsyncWorker {
 
 class DecodeWorker : public PromiseWorker {
  public:
-  DecodeWorker(Napi::Env env, std::unique_ptr<Source> source, labjpeg::DecodeRequest request)
-      : PromiseWorker(env, std::move(source)), request_(request) {}
+  DecodeWorker(Napi::Env env, std::unique_ptr<Source> source, labjpeg::DecodeRequest request, labjpeg::OutputSteps steps)
+      : PromiseWorker(env, std::move(source)), request_(request), steps_(steps) {}
 
  protected:
   void Work() override {
     image_ = labjpeg::DecodeJpeg(source_->data(), source_->size(), request_);
     failure_ = image_.failure;
     message_ = image_.message;
+    if (failure_ == Failure::kNone) ApplyOutputSteps(steps_, &image_.pixels, &floats_, image_.height, image_.width);
   }
 
   Napi::Value Result(Napi::Env env) override {
-    // The pixels move into the Buffer without a copy; its finalizer frees them.
-    auto* pixels = new std::vector<uint8_t>(std::move(image_.pixels));
-    auto buffer = Napi::Buffer<uint8_t>::New(env, pixels->data(), pixels->size(), [](Napi::Env, uint8_t*, std::vector<uint8_t>* owned) { delete owned; }, pixels);
-    Napi::Object result = Napi::Object::New(env);
-    result.Set("pixels", buffer);
-    result.Set("height", Napi::Number::New(env, image_.height));
-    result.Set("width", Napi::Number::New(env, image_.width));
-    return result;
+    return PixelsResult(env, &image_.pixels, &floats_, steps_.toFloat, image_.height, image_.width);
   }
 
  private:
   labjpeg::DecodeRequest request_;
+  labjpeg::OutputSteps steps_;
   labjpeg::DecodedImage image_;
+  std::vector<float> floats_;
 };
 
 class HeaderWorker : public PromiseWorker {
@@ -198,13 +248,14 @@ class HeaderWorker : public PromiseWorker {
 // does while decoding, so cached and uncached epochs give the same pixels.
 class ResizeWorker : public Napi::AsyncWorker {
  public:
-  ResizeWorker(Napi::Env env, Napi::Uint8Array input, int height, int width, labjpeg::DecodeRequest request)
+  ResizeWorker(Napi::Env env, Napi::Uint8Array input, int height, int width, labjpeg::DecodeRequest request, labjpeg::OutputSteps steps)
       : Napi::AsyncWorker(env),
         deferred_(Napi::Promise::Deferred::New(env)),
         reference_(Napi::Persistent(input.As<Napi::Object>())),
         input_(input.Data()),
         width_(width),
-        request_(request) {
+        request_(request),
+        steps_(steps) {
     if (!request_.crop) request_.box = {0, 0, height, width};
   }
   Napi::Promise Promise() const { return deferred_.Promise(); }
@@ -221,23 +272,15 @@ class ResizeWorker : public Napi::AsyncWorker {
     const size_t stride = size_t(width_) * 3;
     if (!request_.resize) {
       for (int r = 0; r < box.height; r++) std::copy(first + r * stride, first + r * stride + size_t(box.width) * 3, output_.data() + size_t(r) * box.width * 3);
-      return;
+    } else {
+      labjpeg::BilinearResampler resampler(box.height, box.width, outHeight, outWidth);
+      for (int r = 0; r < box.height; r++) resampler.AddRow(r, first + r * stride);
+      resampler.Finish(output_.data());
     }
-    labjpeg::BilinearResampler resampler(box.height, box.width, outHeight, outWidth);
-    for (int r = 0; r < box.height; r++) resampler.AddRow(r, first + r * stride);
-    resampler.Finish(output_.data());
+    ApplyOutputSteps(steps_, &output_, &floats_, outHeight, outWidth);
   }
 
-  void OnOK() override {
-    Napi::Env env = Env();
-    auto* pixels = new std::vector<uint8_t>(std::move(output_));
-    auto buffer = Napi::Buffer<uint8_t>::New(env, pixels->data(), pixels->size(), [](Napi::Env, uint8_t*, std::vector<uint8_t>* owned) { delete owned; }, pixels);
-    Napi::Object result = Napi::Object::New(env);
-    result.Set("pixels", buffer);
-    result.Set("height", Napi::Number::New(env, height_));
-    result.Set("width", Napi::Number::New(env, outWidth_));
-    deferred_.Resolve(result);
-  }
+  void OnOK() override { deferred_.Resolve(PixelsResult(Env(), &output_, &floats_, steps_.toFloat, height_, outWidth_)); }
 
   void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
 
@@ -247,7 +290,9 @@ class ResizeWorker : public Napi::AsyncWorker {
   const uint8_t* input_;
   int width_;
   labjpeg::DecodeRequest request_;
+  labjpeg::OutputSteps steps_;
   std::vector<uint8_t> output_;
+  std::vector<float> floats_;
   int height_ = 0;
   int outWidth_ = 0;
 };
@@ -284,7 +329,7 @@ Napi::Value Decode(const Napi::CallbackInfo& info) {
     request.outputHeight = size[0];
     request.outputWidth = size[1];
   }
-  auto* worker = new DecodeWorker(env, std::move(source), request);
+  auto* worker = new DecodeWorker(env, std::move(source), request, OutputStepsFrom(info[3], "decode"));
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;
@@ -318,7 +363,7 @@ Napi::Value Resize(const Napi::CallbackInfo& info) {
     request.outputHeight = size[0];
     request.outputWidth = size[1];
   }
-  auto* worker = new ResizeWorker(env, input, height, width, request);
+  auto* worker = new ResizeWorker(env, input, height, width, request, OutputStepsFrom(info[5], "resize"));
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;
