@@ -9,10 +9,13 @@
  *
  * Reproducible whatever order decodes finish in: each epoch's order comes from `generator`, and every
  * item gets its own generator for its random transforms, seeded in sample order.
+ *
+ * Datasets that can (DirectBatchSource: an ImageFolder whose whole transform runs in the decoder) write
+ * each sample straight into its batch's buffer: no array per sample, no copy, less garbage to collect.
  */
 import * as tf from "@tensorflow/tfjs";
 import { checkOptionNames } from "./check-options";
-import { SkippedSampleError, type Dataset } from "./dataset";
+import { isDirectBatchSource, SkippedSampleError, type Dataset } from "./dataset";
 import { Generator } from "./generator";
 import { Image } from "./image";
 import { defaultGenerator } from "./transforms/transform";
@@ -128,9 +131,53 @@ export class DataLoader<X extends SampleInput = Image> implements AsyncIterable<
         slots.release();
       }
     };
+    const direct = isDirectBatchSource(this.dataset) ? this.dataset : undefined;
+    const directShape = direct?.directSampleShape();
+    /** Loads a batch's samples into one buffer (rows of skipped samples closed up afterwards). */
+    const loadDirectBatch = async (first: number, last: number, shape: [number, number, number]): Promise<CollatedBatch | null> => {
+      const perImage = shape[0] * shape[1] * shape[2];
+      const buffer = new Float32Array((last - first) * perImage);
+      const labels = new Int32Array(last - first);
+      const loaded = new Uint8Array(last - first);
+      const loadRow = async (row: number): Promise<void> => {
+        const position = first + row;
+        await slots.acquire();
+        try {
+          if (stopped) return;
+          const label = await direct!.loadInto(order[position], buffer, row * perImage, new Generator(itemSeeds[position]));
+          if (!Number.isInteger(label)) throw new Error(`DataLoader: label ${label} of sample at position ${position} is not an integer class index`);
+          labels[row] = label;
+          loaded[row] = 1;
+        } catch (error) {
+          if (!(error instanceof SkippedSampleError)) throw error;
+          this.skipped.push(error.filePath);
+        } finally {
+          slots.release();
+        }
+      };
+      await Promise.all(Array.from({ length: last - first }, (_, row) => loadRow(row)));
+      if (stopped) return null;
+      let count = 0;
+      for (let row = 0; row < last - first; row++) {
+        if (!loaded[row]) continue;
+        if (row !== count) {
+          buffer.copyWithin(count * perImage, row * perImage, (row + 1) * perImage);
+          labels[count] = labels[row];
+        }
+        count++;
+      }
+      if (count === 0) return null;
+      return { views: [count === last - first ? buffer : buffer.slice(0, count * perImage)], shape, labels: labels.slice(0, count) };
+    };
     const startBatch = (batchIndex: number): void => {
       const first = batchIndex * this.batchSize;
       const last = Math.min(n, first + this.batchSize);
+      if (directShape) {
+        const batch = loadDirectBatch(first, last, directShape);
+        batch.catch(() => undefined);
+        pending.push(batch);
+        return;
+      }
       const items: Promise<[X, number] | null>[] = [];
       for (let position = first; position < last; position++) items.push(loadItem(position));
       const batch = Promise.all(items).then((loaded) => (stopped ? null : collate(loaded, first)));

@@ -93,6 +93,34 @@ function imageFromAddon({ pixels, height, width }: NativeDecoded): Image {
   return new Image(data, height, width, 3);
 }
 
+/**
+ * Decodes with a plan that ends in float32 (`toFloat`) straight into `destination` from `offset`
+ * (a DataLoader batch), so the sample needs no array of its own; `shape` is what the plan produces.
+ */
+export async function decodeImageInto(filePath: string, plan: DecodePlan, destination: Float32Array, offset: number, shape: readonly [number, number, number]): Promise<void> {
+  if (!plan.toFloat) throw new Error("decodeImageInto: the plan must end in float32 (toFloat)");
+  const size = shape[0] * shape[1] * shape[2];
+  if (!(Number.isInteger(offset) && offset >= 0 && offset + size <= destination.length)) {
+    throw new Error(`decodeImageInto: ${shape.join("x")} values do not fit in the destination (${destination.length}) at offset ${offset}`);
+  }
+  const addon = nativeJpegDecoder();
+  if (addon) {
+    const box = plan.extract ? ([plan.extract.top, plan.extract.left, plan.extract.height, plan.extract.width] as const) : null;
+    try {
+      const { height, width } = await addon.decode(filePath, box, plan.resize ?? null, { flip: plan.flip ?? false, table: plan.toFloat, destination, offset });
+      if (height * width * 3 !== size) throw new Error(`decodeImageInto: the plan gave ${height}x${width}x3, not ${shape.join("x")}`);
+      return;
+    } catch (error) {
+      const code = nativeJpegErrorCode(error);
+      if (code === "JPEG_CORRUPT") throw decodeError(filePath, error);
+      if (code !== "JPEG_UNSUPPORTED" && code !== "JPEG_IO") throw error;
+    }
+  }
+  const image = applyPlanOutputSteps(await decodeWithSharp(filePath, plan), plan);
+  if (image.data.length !== size) throw new Error(`decodeImageInto: the plan gave ${image.shape.join("x")}, not ${shape.join("x")}`);
+  destination.set(image.data, offset);
+}
+
 /** The addon's decode, or undefined for files it leaves to sharp (not a JPEG, CMYK, rotated, unreadable). */
 async function decodeWithAddon(addon: NativeJpegAddon, filePath: string, plan: DecodePlan): Promise<Image | undefined> {
   const box = plan.extract ? ([plan.extract.top, plan.extract.left, plan.extract.height, plan.extract.width] as const) : null;

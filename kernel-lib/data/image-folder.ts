@@ -10,8 +10,8 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkOptionNames } from "./check-options";
-import { checkIndex, SkippedSampleError, type LabeledDataset } from "./dataset";
-import { applyDecodePlan, decodeImage, imageSize, ImageDecodeError } from "./decode-image";
+import { checkIndex, SkippedSampleError, type DirectBatchSource, type LabeledDataset } from "./dataset";
+import { applyDecodePlan, decodeImage, decodeImageInto, imageSize, ImageDecodeError } from "./decode-image";
 import type { Generator } from "./generator";
 import type { Image } from "./image";
 import { planFusedDecode, splitFusable, type FusedSplit } from "./transforms/fused-decode";
@@ -96,7 +96,7 @@ function asOptions<T>(value: ImageFolderOptions<T> | TransformLike<Image, T>): I
   return value as ImageFolderOptions<T>; // tslab compiles non-strict, where the checks above do not narrow
 }
 
-export class ImageFolder<T = Image> implements LabeledDataset<T> {
+export class ImageFolder<T = Image> implements LabeledDataset<T>, DirectBatchSource {
   readonly root: string;
   readonly classes: string[];
   readonly classToIdx: Record<string, number>;
@@ -206,7 +206,7 @@ export class ImageFolder<T = Image> implements LabeledDataset<T> {
   }
 
   /** Runs `load`, turning a failure into a report + SkippedSampleError under onError "skip". */
-  private async guarded(filePath: string, load: (filePath: string) => Promise<Image>): Promise<Image> {
+  private async guarded<R>(filePath: string, load: (filePath: string) => Promise<R>): Promise<R> {
     try {
       return await load(filePath);
     } catch (error) {
@@ -225,8 +225,7 @@ export class ImageFolder<T = Image> implements LabeledDataset<T> {
     const [filePath, target] = this.samples[index];
     const transform = this.transform;
     if (!transform) return [(await this.loadImage(index)) as unknown as T, target];
-    if (this.fusedSplit === undefined) this.fusedSplit = (this.fusedDecode ? splitFusable(transform) : undefined) ?? null;
-    const fused = this.fusedSplit;
+    const fused = this.split();
     if (!fused) return [applyTransform(transform, await this.loadImage(index), generator), target];
     let image: Image;
     if (this.imageCache.has(filePath) || this.cacheBytesLeft > 0) {
@@ -242,6 +241,46 @@ export class ImageFolder<T = Image> implements LabeledDataset<T> {
       });
     }
     return [fused.rest ? applyTransform(fused.rest, image, generator) : (image as unknown as T), target];
+  }
+
+  /** What of the transform the decoder does (undefined when nothing fuses or fusing is off). */
+  private split(): FusedSplit<T> | undefined {
+    if (this.fusedSplit === undefined) this.fusedSplit = (this.fusedDecode && this.transform ? splitFusable(this.transform) : undefined) ?? null;
+    return this.fusedSplit ?? undefined;
+  }
+
+  /**
+   * `[height, width, 3]` when every sample comes out of the fused decode as a float32 image of that
+   * size (e.g. RandomResizedCrop + flip + ToTensor + Normalize), so the DataLoader can have samples
+   * decoded straight into its batch (`loadInto`); undefined otherwise.
+   */
+  directSampleShape(): [number, number, number] | undefined {
+    const fused = this.split();
+    if (!fused || !fused.toFloat || fused.rest) return undefined;
+    const size = fused.first.fixedOutputSize?.();
+    return size ? [size[0], size[1], 3] : undefined;
+  }
+
+  /** `getItem`'s sample written into `destination` from `offset` (see directSampleShape); returns the label. */
+  async loadInto(index: number, destination: Float32Array, offset: number, generator?: Generator): Promise<number> {
+    checkIndex(index, this.samples.length, "ImageFolder");
+    const shape = this.directSampleShape();
+    const fused = this.split();
+    if (!shape || !fused) throw new Error("ImageFolder.loadInto: the transform does not end in a fixed-size float32 image made while decoding; use getItem");
+    const [filePath, target] = this.samples[index];
+    if (this.imageCache.has(filePath) || this.cacheBytesLeft > 0) {
+      const full = await this.loadImage(index);
+      const image = await applyDecodePlan(full, planFusedDecode(fused, full.height, full.width, generator));
+      if (image.data.length !== shape[0] * shape[1] * shape[2]) throw new Error(`ImageFolder.loadInto: ${filePath} gave ${image}, not ${shape.join("x")}`);
+      destination.set(image.data, offset);
+    } else {
+      await this.guarded(filePath, async (file) => {
+        const size = this.sizeCache.get(file) ?? (await imageSize(file));
+        this.sizeCache.set(file, size);
+        await decodeImageInto(file, planFusedDecode(fused, size.height, size.width, generator), destination, offset, shape);
+      });
+    }
+    return target;
   }
 
   /**

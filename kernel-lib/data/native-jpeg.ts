@@ -39,6 +39,9 @@ export type NativeJpegErrorCode = "JPEG_UNSUPPORTED" | "JPEG_CORRUPT" | "JPEG_IO
 export interface NativeOutputSteps {
   flip?: boolean;
   table?: Float32Array;
+  /** With `table`: write the floats here from `offset` (a batch buffer) instead of into a new array. */
+  destination?: Float32Array;
+  offset?: number;
 }
 
 export interface NativeJpegAddon {

@@ -1,8 +1,8 @@
 /** `torch.utils.data.Subset`: a view of some indices of a dataset (labels carried along when known). */
-import { checkIndex, type Dataset, type LabeledDataset } from "./dataset";
+import { checkIndex, isDirectBatchSource, type Dataset, type DirectBatchSource, type LabeledDataset } from "./dataset";
 import type { Generator } from "./generator";
 
-export class Subset<T> implements Dataset<T> {
+export class Subset<T> implements Dataset<T>, DirectBatchSource {
   readonly dataset: Dataset<T>;
   readonly indices: Int32Array;
 
@@ -34,5 +34,16 @@ export class Subset<T> implements Dataset<T> {
   getItem(index: number, generator?: Generator): Promise<T> {
     checkIndex(index, this.indices.length, "Subset");
     return this.dataset.getItem(this.indices[index], generator);
+  }
+
+  /** The parent's fixed sample shape, when it can load samples into a batch directly. */
+  directSampleShape(): [number, number, number] | undefined {
+    return isDirectBatchSource(this.dataset) ? this.dataset.directSampleShape() : undefined;
+  }
+
+  loadInto(index: number, destination: Float32Array, offset: number, generator?: Generator): Promise<number> {
+    checkIndex(index, this.indices.length, "Subset");
+    if (!isDirectBatchSource(this.dataset)) throw new Error("Subset.loadInto: the parent dataset cannot load into a batch; use getItem");
+    return this.dataset.loadInto(this.indices[index], destination, offset, generator);
   }
 }

@@ -181,3 +181,60 @@ test("forEach runs a step per batch and disposes every batch, also when a step t
   );
   assert.equal(tf.memory().numTensors, before);
 });
+
+test("samples decoded straight into the batch (ImageFolder's direct path) give the batches getItem gives, with skipped files and Subset too", async () => {
+  const fs = await import("node:fs");
+  const os = await import("node:os");
+  const path = await import("node:path");
+  const { ImageFolder } = await import("../../kernel-lib/data/image-folder");
+  const { Subset } = await import("../../kernel-lib/data/subset");
+  const { Normalize, RandomResizedCrop } = await import("../../kernel-lib/data/transforms");
+  const sample = path.resolve(__dirname, "../../data/hymenoptera-sample/train");
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "direct-batch-"));
+  try {
+    for (const label of ["ants", "bees"]) {
+      fs.mkdirSync(path.join(dir, label));
+      for (const name of fs.readdirSync(path.join(sample, label)).sort().slice(0, 9)) fs.copyFileSync(path.join(sample, label, name), path.join(dir, label, name));
+    }
+    // A truncated file in the middle of a batch: its row is closed up, as getItem's path drops it.
+    const good = fs.readFileSync(path.join(dir, "ants", fs.readdirSync(path.join(dir, "ants")).sort()[0]));
+    fs.writeFileSync(path.join(dir, "ants", "broken.jpg"), good.subarray(0, good.length >> 1));
+    const transform = new Compose([new RandomResizedCrop(40), new RandomHorizontalFlip(), new ToTensor(), new Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])]);
+    const folder = new ImageFolder(dir, { transform, onError: "skip" });
+    assert.deepEqual(folder.directSampleShape(), [40, 40, 3]);
+    // The same dataset without the direct path: only length and getItem.
+    const viaGetItem = { length: folder.length, getItem: (i: number, g?: Generator) => folder.getItem(i, g) };
+    const subset = new Subset(folder, [17, 3, 8, 0, 12, 5, 9]);
+    const subsetViaGetItem = { length: subset.length, getItem: (i: number, g?: Generator) => subset.getItem(i, g) };
+    const originalWarn = console.warn;
+    console.warn = () => undefined;
+    try {
+      for (const [direct, reference, batchSize] of [[folder, viaGetItem, 5], [subset, subsetViaGetItem, 3]] as const) {
+        const a = new DataLoader(direct, { batchSize, shuffle: true, seed: 7 });
+        const b = new DataLoader(reference, { batchSize, shuffle: true, seed: 7 });
+        const batchesA: [number[], number[]][] = [];
+        const batchesB: [number[], number[]][] = [];
+        for await (const [images, labels] of a) batchesA.push([Array.from(images.dataSync()), Array.from(labels.dataSync())]), tf.dispose([images, labels]);
+        for await (const [images, labels] of b) batchesB.push([Array.from(images.dataSync()), Array.from(labels.dataSync())]), tf.dispose([images, labels]);
+        assert.equal(batchesA.length, batchesB.length);
+        batchesA.forEach(([pixels, labels], i) => {
+          assert.deepEqual(labels, batchesB[i][1], `batch ${i} labels`);
+          assert.ok(pixels.length === batchesB[i][0].length && pixels.every((v, k) => v === batchesB[i][0][k]), `batch ${i} pixels differ`);
+        });
+        assert.deepEqual(a.skipped, b.skipped);
+      }
+      const skippedRows = new DataLoader(folder, { batchSize: 19, shuffle: false });
+      for await (const [images, labels] of skippedRows) {
+        assert.deepEqual(images.shape, [18, 40, 40, 3], "the broken file's row is left out");
+        tf.dispose([images, labels]);
+      }
+      assert.ok(skippedRows.skipped.some((p) => p.endsWith("broken.jpg")));
+    } finally {
+      console.warn = originalWarn;
+    }
+    // No fixed float32 shape, no direct path.
+    assert.equal(new ImageFolder(dir, { transform: new Compose([new RandomResizedCrop(40), new ToTensor(), new RandomCrop(32)]) }).directSampleShape(), undefined);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});

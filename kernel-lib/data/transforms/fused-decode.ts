@@ -20,6 +20,8 @@ import type { Transform, TransformLike } from "./transform";
 export interface DecodeFusable {
   /** Draws the transform's random parameters (exactly as `apply` would) and returns the plan. */
   planDecode(height: number, width: number, generator?: Generator): DecodePlan;
+  /** `[height, width]` of every output when it does not depend on the image (RandomResizedCrop, Resize([h, w])). */
+  fixedOutputSize?(): readonly [number, number] | undefined;
 }
 
 export function isDecodeFusable(value: unknown): value is DecodeFusable {

@@ -77,6 +77,10 @@ export class RandomResizedCrop implements Transform<Image, Image>, DecodeFusable
     return { extract: box, resize: this.size };
   }
 
+  fixedOutputSize(): readonly [number, number] {
+    return this.size;
+  }
+
   apply(input: Image, generator?: Generator): Image {
     const image = requireImage(input, "RandomResizedCrop");
     const box = RandomResizedCrop.getParams(image.height, image.width, this.scale, this.ratio, pickGenerator(generator, this.generator));

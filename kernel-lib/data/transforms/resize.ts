@@ -52,6 +52,10 @@ export class Resize implements Transform<Image, Image>, DecodeFusable {
     return outHeight === height && outWidth === width ? {} : { resize: [outHeight, outWidth] };
   }
 
+  fixedOutputSize(): readonly [number, number] | undefined {
+    return typeof this.size === "number" ? undefined : this.size;
+  }
+
   apply(input: Image): Image {
     return resize(requireImage(input, "Resize"), this.size, this.maxSize);
   }

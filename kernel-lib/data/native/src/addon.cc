@@ -2,9 +2,11 @@
 // and resizing on libuv's thread pool (Napi::AsyncWorker), never on the JavaScript thread.
 //
 //   decode(source: string | Buffer, box: [top, left, height, width] | null, size: [height, width] | null,
-//          output?: { flip?: boolean, table?: Float32Array(768) })
+//          output?: { flip?: boolean, table?: Float32Array(768), destination?: Float32Array, offset?: number })
 //     -> Promise<{ pixels: Buffer | Float32Array, height, width }>   (RGB, height x width x 3; float32
-//        through `table` when given: pixels[i] = table[channel * 256 + byte], ToTensor (+ Normalize))
+//        through `table` when given: pixels[i] = table[channel * 256 + byte], ToTensor (+ Normalize);
+//        with `destination`, the floats are written there from `offset` (a DataLoader batch) and
+//        `pixels` is that part of it)
 //   resize(pixels: Uint8Array, height, width, box | null, size | null, output?)
 //     -> Promise<{ pixels: Buffer, height, width }>   (the same crop + resize on RGB pixels in memory)
 //   readHeader(source: string | Buffer)
@@ -71,6 +73,52 @@ Napi::Object PixelsResult(Napi::Env env, std::vector<uint8_t>* bytes, std::vecto
   result.Set("width", Napi::Number::New(env, width));
   return result;
 }
+
+// Where float output goes when the caller supplies the memory: a Float32Array kept alive by a
+// reference while the worker writes into [offset, offset + length).
+struct FloatDestination {
+  Napi::Reference<Napi::Float32Array> array;
+  float* data = nullptr;
+  size_t length = 0;
+  size_t offset = 0;
+
+  bool active() const { return data != nullptr; }
+
+  static FloatDestination From(const Napi::Value& output, bool toFloat, const char* function) {
+    FloatDestination destination;
+    if (!output.IsObject()) return destination;
+    Napi::Value value = output.As<Napi::Object>().Get("destination");
+    if (value.IsUndefined()) return destination;
+    Napi::Env env = output.Env();
+    if (!toFloat) throw Napi::TypeError::New(env, std::string(function) + ": output.destination needs output.table (it receives float32 values)");
+    if (!value.IsTypedArray() || value.As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+      throw Napi::TypeError::New(env, std::string(function) + ": output.destination must be a Float32Array");
+    }
+    Napi::Value offset = output.As<Napi::Object>().Get("offset");
+    const double at = offset.IsNumber() ? offset.As<Napi::Number>().DoubleValue() : 0.0;
+    Napi::Float32Array array = value.As<Napi::Float32Array>();
+    if (at < 0 || at != double(size_t(at)) || size_t(at) > array.ElementLength()) {
+      throw Napi::RangeError::New(env, std::string(function) + ": output.offset must be an integer inside the destination");
+    }
+    destination.array = Napi::Persistent(array);
+    destination.data = array.Data();
+    destination.length = array.ElementLength();
+    destination.offset = size_t(at);
+    return destination;
+  }
+
+  // Worker thread: writes the image, or returns false when it does not fit.
+  bool Write(const uint8_t* pixels, int height, int width, const labjpeg::OutputSteps& steps) const {
+    if (size_t(height) * width * 3 > length - offset) return false;
+    labjpeg::ToFloatInto(pixels, height, width, steps, data + offset);
+    return true;
+  }
+
+  Napi::Float32Array View(Napi::Env env, int height, int width) const {
+    Napi::Float32Array whole = array.Value();
+    return Napi::Float32Array::New(env, size_t(height) * width * 3, whole.ArrayBuffer(), whole.ByteOffset() + offset * sizeof(float));
+  }
+};
 
 // Reads the optional `{ flip, table }` argument; anything malformed is a TypeError.
 labjpeg::OutputSteps OutputStepsFrom(const Napi::Value& value, const char* function) {
@@ -196,24 +244,38 @@ class PromiseWorker : public Napi::AsyncWorker {
 
 class DecodeWorker : public PromiseWorker {
  public:
-  DecodeWorker(Napi::Env env, std::unique_ptr<Source> source, labjpeg::DecodeRequest request, labjpeg::OutputSteps steps)
-      : PromiseWorker(env, std::move(source)), request_(request), steps_(steps) {}
+  DecodeWorker(Napi::Env env, std::unique_ptr<Source> source, labjpeg::DecodeRequest request, labjpeg::OutputSteps steps, FloatDestination destination)
+      : PromiseWorker(env, std::move(source)), request_(request), steps_(steps), destination_(std::move(destination)) {}
 
  protected:
   void Work() override {
     image_ = labjpeg::DecodeJpeg(source_->data(), source_->size(), request_);
     failure_ = image_.failure;
     message_ = image_.message;
-    if (failure_ == Failure::kNone) ApplyOutputSteps(steps_, &image_.pixels, &floats_, image_.height, image_.width);
+    if (failure_ != Failure::kNone) return;
+    if (!destination_.active()) {
+      ApplyOutputSteps(steps_, &image_.pixels, &floats_, image_.height, image_.width);
+    } else if (!destination_.Write(image_.pixels.data(), image_.height, image_.width, steps_)) {
+      failure_ = Failure::kBadRequest;
+      message_ = "the decoded " + std::to_string(image_.height) + "x" + std::to_string(image_.width) + " image does not fit in output.destination after output.offset";
+    }
   }
 
   Napi::Value Result(Napi::Env env) override {
+    if (destination_.active()) {
+      Napi::Object result = Napi::Object::New(env);
+      result.Set("pixels", destination_.View(env, image_.height, image_.width));
+      result.Set("height", Napi::Number::New(env, image_.height));
+      result.Set("width", Napi::Number::New(env, image_.width));
+      return result;
+    }
     return PixelsResult(env, &image_.pixels, &floats_, steps_.toFloat, image_.height, image_.width);
   }
 
  private:
   labjpeg::DecodeRequest request_;
   labjpeg::OutputSteps steps_;
+  FloatDestination destination_;
   labjpeg::DecodedImage image_;
   std::vector<float> floats_;
 };
@@ -329,7 +391,8 @@ Napi::Value Decode(const Napi::CallbackInfo& info) {
     request.outputHeight = size[0];
     request.outputWidth = size[1];
   }
-  auto* worker = new DecodeWorker(env, std::move(source), request, OutputStepsFrom(info[3], "decode"));
+  const labjpeg::OutputSteps steps = OutputStepsFrom(info[3], "decode");
+  auto* worker = new DecodeWorker(env, std::move(source), request, steps, FloatDestination::From(info[3], steps.toFloat, "decode"));
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;

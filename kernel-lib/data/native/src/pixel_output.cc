@@ -19,12 +19,17 @@ void MirrorRows(uint8_t* pixels, int height, int width) {
 
 std::vector<float> ToFloat(const uint8_t* pixels, int height, int width, const OutputSteps& steps) {
   std::vector<float> out(size_t(height) * width * 3);
+  ToFloatInto(pixels, height, width, steps, out.data());
+  return out;
+}
+
+void ToFloatInto(const uint8_t* pixels, int height, int width, const OutputSteps& steps, float* out) {
   const float* red = steps.table;
   const float* green = steps.table + 256;
   const float* blue = steps.table + 512;
   for (int y = 0; y < height; y++) {
     const uint8_t* source = pixels + size_t(y) * width * 3;
-    float* row = out.data() + size_t(y) * width * 3;
+    float* row = out + size_t(y) * width * 3;
     for (int x = 0; x < width; x++) {
       const int target = (steps.flip ? width - 1 - x : x) * 3;
       row[target] = red[source[3 * x]];
@@ -32,7 +37,6 @@ std::vector<float> ToFloat(const uint8_t* pixels, int height, int width, const O
       row[target + 2] = blue[source[3 * x + 2]];
     }
   }
-  return out;
 }
 
 }  // namespace labjpeg

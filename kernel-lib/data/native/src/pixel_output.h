@@ -16,7 +16,10 @@ struct OutputSteps {
 // Mirrors height rows of width RGB pixels in place.
 void MirrorRows(uint8_t* pixels, int height, int width);
 
-// The float32 image (flipped when asked): out[i] = table[channel * 256 + pixels[i]].
+// Writes the float32 image (flipped when asked) to `out`: out[i] = table[channel * 256 + pixels[i]].
+void ToFloatInto(const uint8_t* pixels, int height, int width, const OutputSteps& steps, float* out);
+
+// The same into a new vector.
 std::vector<float> ToFloat(const uint8_t* pixels, int height, int width, const OutputSteps& steps);
 
 }  // namespace labjpeg
