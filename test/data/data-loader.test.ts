@@ -182,7 +182,7 @@ test("forEach runs a step per batch and disposes every batch, also when a step t
   assert.equal(tf.memory().numTensors, before);
 });
 
-test("samples decoded straight into the batch (ImageFolder's direct path) give the batches getItem gives, with skipped files and Subset too", async () => {
+test("samples decoded straight into the batch (ImageFolder's direct path) give the batches getItem gives, with skipped files, Subset and cacheImages too", async () => {
   const fs = await import("node:fs");
   const os = await import("node:os");
   const path = await import("node:path");
@@ -206,10 +206,14 @@ test("samples decoded straight into the batch (ImageFolder's direct path) give t
     const viaGetItem = { length: folder.length, getItem: (i: number, g?: Generator) => folder.getItem(i, g) };
     const subset = new Subset(folder, [17, 3, 8, 0, 12, 5, 9]);
     const subsetViaGetItem = { length: subset.length, getItem: (i: number, g?: Generator) => subset.getItem(i, g) };
+    // cacheImages: the samples come from the pixels in memory (notebook 01's set-up).
+    const cached = new ImageFolder(dir, { transform, onError: "skip", cacheImages: true });
+    const cachedViaGetItem = { length: cached.length, getItem: (i: number, g?: Generator) => cached.getItem(i, g) };
     const originalWarn = console.warn;
     console.warn = () => undefined;
     try {
-      for (const [direct, reference, batchSize] of [[folder, viaGetItem, 5], [subset, subsetViaGetItem, 3]] as const) {
+      const pairs = [[folder, viaGetItem, 5], [subset, subsetViaGetItem, 3], [cached, cachedViaGetItem, 4], [cached, cachedViaGetItem, 6]] as const;
+      for (const [direct, reference, batchSize] of pairs) {
         const a = new DataLoader(direct, { batchSize, shuffle: true, seed: 7 });
         const b = new DataLoader(reference, { batchSize, shuffle: true, seed: 7 });
         const batchesA: [number[], number[]][] = [];
