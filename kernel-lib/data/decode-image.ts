@@ -160,6 +160,26 @@ async function decodeWithSharp(filePath: string, plan: DecodePlan): Promise<Imag
   }
 }
 
+/** applyDecodePlan for a plan ending in float32, written into `destination` from `offset` (see decodeImageInto). */
+export async function applyDecodePlanInto(image: Image, plan: DecodePlan, destination: Float32Array, offset: number, shape: readonly [number, number, number]): Promise<void> {
+  const size = shape[0] * shape[1] * shape[2];
+  if (!plan.toFloat) throw new Error("applyDecodePlanInto: the plan must end in float32 (toFloat)");
+  if (!(Number.isInteger(offset) && offset >= 0 && offset + size <= destination.length)) {
+    throw new Error(`applyDecodePlanInto: ${shape.join("x")} values do not fit in the destination (${destination.length}) at offset ${offset}`);
+  }
+  const addon = nativeJpegDecoder();
+  if (addon && image.pixelType === "uint8" && image.channels === 3 && (plan.extract || plan.resize)) {
+    const box = plan.extract ? ([plan.extract.top, plan.extract.left, plan.extract.height, plan.extract.width] as const) : null;
+    const output = { flip: plan.flip ?? false, table: plan.toFloat, destination, offset };
+    const { height, width } = await addon.resize(image.data as Uint8Array, image.height, image.width, box, plan.resize ?? null, output);
+    if (height * width * 3 !== size) throw new Error(`applyDecodePlanInto: the plan gave ${height}x${width}x3, not ${shape.join("x")}`);
+    return;
+  }
+  const result = await applyDecodePlan(image, plan);
+  if (result.data.length !== size) throw new Error(`applyDecodePlanInto: the plan gave ${result}, not ${shape.join("x")}`);
+  destination.set(result.data, offset);
+}
+
 /**
  * Applies a decode plan to pixels already in memory (ImageFolder's image cache) with the same filter
  * as a fused decode (the addon's, or libvips' when JPEGs go to sharp), off the main thread.

@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { checkOptionNames } from "./check-options";
 import { checkIndex, SkippedSampleError, type DirectBatchSource, type LabeledDataset } from "./dataset";
-import { applyDecodePlan, decodeImage, decodeImageInto, imageSize, ImageDecodeError } from "./decode-image";
+import { applyDecodePlan, applyDecodePlanInto, decodeImage, decodeImageInto, imageSize, ImageDecodeError } from "./decode-image";
 import type { Generator } from "./generator";
 import type { Image } from "./image";
 import { planFusedDecode, splitFusable, type FusedSplit } from "./transforms/fused-decode";
@@ -270,9 +270,7 @@ export class ImageFolder<T = Image> implements LabeledDataset<T>, DirectBatchSou
     const [filePath, target] = this.samples[index];
     if (this.imageCache.has(filePath) || this.cacheBytesLeft > 0) {
       const full = await this.loadImage(index);
-      const image = await applyDecodePlan(full, planFusedDecode(fused, full.height, full.width, generator));
-      if (image.data.length !== shape[0] * shape[1] * shape[2]) throw new Error(`ImageFolder.loadInto: ${filePath} gave ${image}, not ${shape.join("x")}`);
-      destination.set(image.data, offset);
+      await applyDecodePlanInto(full, planFusedDecode(fused, full.height, full.width, generator), destination, offset, shape);
     } else {
       await this.guarded(filePath, async (file) => {
         const size = this.sizeCache.get(file) ?? (await imageSize(file));

@@ -276,3 +276,24 @@ test("32 decodes in flight leave the main thread free: a timer keeps ticking", {
   assert.ok(gaps.length >= 5, `only ${gaps.length} timer ticks in ${elapsed.toFixed(0)} ms of decoding`);
   assert.ok(longest < elapsed / 3, `the event loop stalled ${longest.toFixed(0)} ms of ${elapsed.toFixed(0)} ms`);
 });
+
+test("decodeImageInto / applyDecodePlanInto write decodeImage's float sample at the offset and nothing else; a short destination is an error", async () => {
+  const { decodeImageInto, applyDecodePlanInto } = await import("../../kernel-lib/data/decode-image");
+  const table = Float32Array.from({ length: 768 }, (_, i) => (i % 256) / 255 - Math.floor(i / 256));
+  const plan: DecodePlan = { extract: { top: 4, left: 6, height: 90, width: 120 }, resize: [30, 40], flip: true, toFloat: table };
+  const shape = [30, 40, 3] as const;
+  for (const file of [PHOTOS[1], path.join(dir, "plain.png"), path.join(dir, "cmyk.jpg")]) {
+    const full = await decodeImage(file);
+    const writers: [string, (destination: Float32Array) => Promise<void>, Image][] = [
+      ["decodeImageInto", (destination) => decodeImageInto(file, plan, destination, 3600, shape), await decodeImage(file, plan)],
+      ["applyDecodePlanInto", (destination) => applyDecodePlanInto(full, plan, destination, 3600, shape), await applyDecodePlan(full, plan)],
+    ];
+    for (const [name, write, expected] of writers) {
+      const destination = new Float32Array(3 * 3600).fill(-7);
+      await write(destination);
+      assert.ok(destination.subarray(0, 3600).every((v) => v === -7) && destination.subarray(7200).every((v) => v === -7), `${name} ${file}: wrote outside its slot`);
+      assert.deepEqual(Array.from(destination.subarray(3600, 7200)), Array.from(expected.data), `${name} ${file}: not the sample's values`);
+    }
+    await assert.rejects(decodeImageInto(file, plan, new Float32Array(5000), 3600, shape), /do not fit in the destination/);
+  }
+});

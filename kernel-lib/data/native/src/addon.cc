@@ -310,14 +310,16 @@ class HeaderWorker : public PromiseWorker {
 // does while decoding, so cached and uncached epochs give the same pixels.
 class ResizeWorker : public Napi::AsyncWorker {
  public:
-  ResizeWorker(Napi::Env env, Napi::Uint8Array input, int height, int width, labjpeg::DecodeRequest request, labjpeg::OutputSteps steps)
+  ResizeWorker(Napi::Env env, Napi::Uint8Array input, int height, int width, labjpeg::DecodeRequest request, labjpeg::OutputSteps steps,
+               FloatDestination destination)
       : Napi::AsyncWorker(env),
         deferred_(Napi::Promise::Deferred::New(env)),
         reference_(Napi::Persistent(input.As<Napi::Object>())),
         input_(input.Data()),
         width_(width),
         request_(request),
-        steps_(steps) {
+        steps_(steps),
+        destination_(std::move(destination)) {
     if (!request_.crop) request_.box = {0, 0, height, width};
   }
   Napi::Promise Promise() const { return deferred_.Promise(); }
@@ -339,10 +341,24 @@ class ResizeWorker : public Napi::AsyncWorker {
       for (int r = 0; r < box.height; r++) resampler.AddRow(r, first + r * stride);
       resampler.Finish(output_.data());
     }
-    ApplyOutputSteps(steps_, &output_, &floats_, outHeight, outWidth);
+    if (!destination_.active()) {
+      ApplyOutputSteps(steps_, &output_, &floats_, outHeight, outWidth);
+    } else if (!destination_.Write(output_.data(), outHeight, outWidth, steps_)) {
+      SetError("resize: the " + std::to_string(outHeight) + "x" + std::to_string(outWidth) + " result does not fit in output.destination after output.offset");
+    }
   }
 
-  void OnOK() override { deferred_.Resolve(PixelsResult(Env(), &output_, &floats_, steps_.toFloat, height_, outWidth_)); }
+  void OnOK() override {
+    if (!destination_.active()) {
+      deferred_.Resolve(PixelsResult(Env(), &output_, &floats_, steps_.toFloat, height_, outWidth_));
+      return;
+    }
+    Napi::Object result = Napi::Object::New(Env());
+    result.Set("pixels", destination_.View(Env(), height_, outWidth_));
+    result.Set("height", Napi::Number::New(Env(), height_));
+    result.Set("width", Napi::Number::New(Env(), outWidth_));
+    deferred_.Resolve(result);
+  }
 
   void OnError(const Napi::Error& error) override { deferred_.Reject(error.Value()); }
 
@@ -353,6 +369,7 @@ class ResizeWorker : public Napi::AsyncWorker {
   int width_;
   labjpeg::DecodeRequest request_;
   labjpeg::OutputSteps steps_;
+  FloatDestination destination_;
   std::vector<uint8_t> output_;
   std::vector<float> floats_;
   int height_ = 0;
@@ -426,7 +443,8 @@ Napi::Value Resize(const Napi::CallbackInfo& info) {
     request.outputHeight = size[0];
     request.outputWidth = size[1];
   }
-  auto* worker = new ResizeWorker(env, input, height, width, request, OutputStepsFrom(info[5], "resize"));
+  const labjpeg::OutputSteps steps = OutputStepsFrom(info[5], "resize");
+  auto* worker = new ResizeWorker(env, input, height, width, request, steps, FloatDestination::From(info[5], steps.toFloat, "resize"));
   Napi::Promise promise = worker->Promise();
   worker->Queue();
   return promise;
