@@ -17,7 +17,7 @@
  */
 import sharp from "sharp";
 import { Image } from "./image";
-import { nativeJpegDecoder, nativeJpegErrorCode, type NativeDecoded, type NativeJpegAddon } from "./native-jpeg";
+import { nativeJpegDecoder, nativeJpegErrorCode, type NativeDecoded, type NativeJpegAddon, type NativeOutputSteps } from "./native-jpeg";
 import { applyPlanOutputSteps } from "./plan-output";
 
 /** Thrown for files that cannot be decoded; `filePath` names the culprit for `onError: "skip"` reports. */
@@ -81,10 +81,8 @@ export async function imageSize(filePath: string): Promise<{ height: number; wid
 
 export async function decodeImage(filePath: string, plan: DecodePlan = {}): Promise<Image> {
   const addon = nativeJpegDecoder();
-  if (addon) {
-    const decoded = await decodeWithAddon(addon, filePath, plan);
-    if (decoded) return decoded;
-  }
+  const decoded = addon ? await decodeWithAddon(addon, filePath, plan) : undefined;
+  if (decoded) return imageFromAddon(decoded);
   return applyPlanOutputSteps(await decodeWithSharp(filePath, plan), plan);
 }
 
@@ -93,39 +91,23 @@ function imageFromAddon({ pixels, height, width }: NativeDecoded): Image {
   return new Image(data, height, width, 3);
 }
 
-/**
- * Decodes with a plan that ends in float32 (`toFloat`) straight into `destination` from `offset`
- * (a DataLoader batch), so the sample needs no array of its own; `shape` is what the plan produces.
- */
-export async function decodeImageInto(filePath: string, plan: DecodePlan, destination: Float32Array, offset: number, shape: readonly [number, number, number]): Promise<void> {
-  if (!plan.toFloat) throw new Error("decodeImageInto: the plan must end in float32 (toFloat)");
-  const size = shape[0] * shape[1] * shape[2];
-  if (!(Number.isInteger(offset) && offset >= 0 && offset + size <= destination.length)) {
-    throw new Error(`decodeImageInto: ${shape.join("x")} values do not fit in the destination (${destination.length}) at offset ${offset}`);
-  }
-  const addon = nativeJpegDecoder();
-  if (addon) {
-    const box = plan.extract ? ([plan.extract.top, plan.extract.left, plan.extract.height, plan.extract.width] as const) : null;
-    try {
-      const { height, width } = await addon.decode(filePath, box, plan.resize ?? null, { flip: plan.flip ?? false, table: plan.toFloat, destination, offset });
-      if (height * width * 3 !== size) throw new Error(`decodeImageInto: the plan gave ${height}x${width}x3, not ${shape.join("x")}`);
-      return;
-    } catch (error) {
-      const code = nativeJpegErrorCode(error);
-      if (code === "JPEG_CORRUPT") throw decodeError(filePath, error);
-      if (code !== "JPEG_UNSUPPORTED" && code !== "JPEG_IO") throw error;
-    }
-  }
-  const image = applyPlanOutputSteps(await decodeWithSharp(filePath, plan), plan);
-  if (image.data.length !== size) throw new Error(`decodeImageInto: the plan gave ${image.shape.join("x")}, not ${shape.join("x")}`);
-  destination.set(image.data, offset);
+/** The plan's crop as the addon takes it: [top, left, height, width], or null for the whole image. */
+export function addonBox(plan: DecodePlan): readonly [number, number, number, number] | null {
+  return plan.extract ? [plan.extract.top, plan.extract.left, plan.extract.height, plan.extract.width] : null;
 }
 
-/** The addon's decode, or undefined for files it leaves to sharp (not a JPEG, CMYK, rotated, unreadable). */
-async function decodeWithAddon(addon: NativeJpegAddon, filePath: string, plan: DecodePlan): Promise<Image | undefined> {
-  const box = plan.extract ? ([plan.extract.top, plan.extract.left, plan.extract.height, plan.extract.width] as const) : null;
+/** The plan's last steps as the addon takes them, optionally writing into `destination` from `offset`. */
+export function addonOutput(plan: DecodePlan, destination?: Float32Array, offset?: number): NativeOutputSteps {
+  return { flip: plan.flip ?? false, table: plan.toFloat, destination, offset };
+}
+
+/**
+ * The addon's decode of `filePath` with `plan`, or undefined for files it leaves to sharp (not a JPEG,
+ * CMYK, rotated, unreadable); a damaged JPEG is an ImageDecodeError naming the file.
+ */
+export async function decodeWithAddon(addon: NativeJpegAddon, filePath: string, plan: DecodePlan, output = addonOutput(plan)): Promise<NativeDecoded | undefined> {
   try {
-    return imageFromAddon(await addon.decode(filePath, box, plan.resize ?? null, { flip: plan.flip ?? false, table: plan.toFloat }));
+    return await addon.decode(filePath, addonBox(plan), plan.resize ?? null, output);
   } catch (error) {
     const code = nativeJpegErrorCode(error);
     if (code === "JPEG_CORRUPT") throw decodeError(filePath, error);
@@ -137,7 +119,8 @@ async function decodeWithAddon(addon: NativeJpegAddon, filePath: string, plan: D
   }
 }
 
-async function decodeWithSharp(filePath: string, plan: DecodePlan): Promise<Image> {
+/** sharp's decode with the plan's crop and resize (its last steps are the caller's: applyPlanOutputSteps). */
+export async function decodeWithSharp(filePath: string, plan: DecodePlan): Promise<Image> {
   try {
     // failOn "truncated" rejects a JPEG that ends early (PIL raises "image file is truncated" too) but
     // tolerates the harmless libjpeg warnings that many real photos trigger.
@@ -160,26 +143,6 @@ async function decodeWithSharp(filePath: string, plan: DecodePlan): Promise<Imag
   }
 }
 
-/** applyDecodePlan for a plan ending in float32, written into `destination` from `offset` (see decodeImageInto). */
-export async function applyDecodePlanInto(image: Image, plan: DecodePlan, destination: Float32Array, offset: number, shape: readonly [number, number, number]): Promise<void> {
-  const size = shape[0] * shape[1] * shape[2];
-  if (!plan.toFloat) throw new Error("applyDecodePlanInto: the plan must end in float32 (toFloat)");
-  if (!(Number.isInteger(offset) && offset >= 0 && offset + size <= destination.length)) {
-    throw new Error(`applyDecodePlanInto: ${shape.join("x")} values do not fit in the destination (${destination.length}) at offset ${offset}`);
-  }
-  const addon = nativeJpegDecoder();
-  if (addon && image.pixelType === "uint8" && image.channels === 3 && (plan.extract || plan.resize)) {
-    const box = plan.extract ? ([plan.extract.top, plan.extract.left, plan.extract.height, plan.extract.width] as const) : null;
-    const output = { flip: plan.flip ?? false, table: plan.toFloat, destination, offset };
-    const { height, width } = await addon.resize(image.data as Uint8Array, image.height, image.width, box, plan.resize ?? null, output);
-    if (height * width * 3 !== size) throw new Error(`applyDecodePlanInto: the plan gave ${height}x${width}x3, not ${shape.join("x")}`);
-    return;
-  }
-  const result = await applyDecodePlan(image, plan);
-  if (result.data.length !== size) throw new Error(`applyDecodePlanInto: the plan gave ${result}, not ${shape.join("x")}`);
-  destination.set(result.data, offset);
-}
-
 /**
  * Applies a decode plan to pixels already in memory (ImageFolder's image cache) with the same filter
  * as a fused decode (the addon's, or libvips' when JPEGs go to sharp), off the main thread.
@@ -187,10 +150,9 @@ export async function applyDecodePlanInto(image: Image, plan: DecodePlan, destin
 export async function applyDecodePlan(image: Image, plan: DecodePlan): Promise<Image> {
   if (image.pixelType !== "uint8") throw new Error("applyDecodePlan: expects a decoded uint8 image");
   if (!plan.extract && !plan.resize) return applyPlanOutputSteps(image, plan);
-  const box = plan.extract ? ([plan.extract.top, plan.extract.left, plan.extract.height, plan.extract.width] as const) : null;
   const addon = nativeJpegDecoder();
   if (addon && image.channels === 3) {
-    return imageFromAddon(await addon.resize(image.data as Uint8Array, image.height, image.width, box, plan.resize ?? null, { flip: plan.flip ?? false, table: plan.toFloat }));
+    return imageFromAddon(await addon.resize(image.data as Uint8Array, image.height, image.width, addonBox(plan), plan.resize ?? null, addonOutput(plan)));
   }
   const pixels = Buffer.from(image.data.buffer, image.data.byteOffset, image.data.byteLength);
   let pipeline = sharp(pixels, { raw: { width: image.width, height: image.height, channels: image.channels as 3 } });

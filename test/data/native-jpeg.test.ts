@@ -278,7 +278,7 @@ test("32 decodes in flight leave the main thread free: a timer keeps ticking", {
 });
 
 test("decodeImageInto / applyDecodePlanInto write decodeImage's float sample at the offset and nothing else; a short destination is an error", async () => {
-  const { decodeImageInto, applyDecodePlanInto } = await import("../../kernel-lib/data/decode-image");
+  const { decodeImageInto, applyDecodePlanInto } = await import("../../kernel-lib/data/decode-into");
   const table = Float32Array.from({ length: 768 }, (_, i) => (i % 256) / 255 - Math.floor(i / 256));
   const plan: DecodePlan = { extract: { top: 4, left: 6, height: 90, width: 120 }, resize: [30, 40], flip: true, toFloat: table };
   const shape = [30, 40, 3] as const;
