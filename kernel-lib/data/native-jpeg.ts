@@ -88,6 +88,7 @@ function load(): { addon: NativeJpegAddon } | { reason: string } {
     try {
       const marker = JSON.parse(fs.readFileSync(buildMarkerPath, "utf8")) as { built?: boolean; reason?: string; fix?: string };
       if (marker.built === false && marker.reason) reason = `the JPEG addon's build did not succeed: ${marker.reason}; ${marker.fix ?? ""}`.trim();
+      if (marker.built === true) reason = `the built JPEG addon ${nativeJpegAddonPath} is gone (run \`node kernel-lib/data/native/build.js\`)`;
     } catch {
       // No marker: the build script never ran (npm install --ignore-scripts).
     }

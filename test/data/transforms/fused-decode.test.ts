@@ -84,8 +84,10 @@ test("ImageFolder: the fully fused training transform matches the JavaScript pat
     assert.deepEqual(a.shape, [48, 48, 3]);
     let sum = 0;
     for (let i = 0; i < a.data.length; i++) sum += Math.abs(a.data[i] - b.data[i]) * STD[i % 3];
-    // A wrong flip would differ by tens of levels; the filters differ by a fraction of one.
-    assert.ok(sum / a.data.length < 1 / 255, `image ${index}: mean |diff| ${((sum / a.data.length) * 255).toFixed(2)}/255`);
+    // A wrong flip would differ by tens of levels; the filters differ by a fraction of one (the addon,
+    // PIL's filter) or about one (libvips' when the addon is not built).
+    const tolerance = nativeJpegStatus().available ? 0.5 / 255 : 2 / 255;
+    assert.ok(sum / a.data.length < tolerance, `image ${index}: mean |diff| ${((sum / a.data.length) * 255).toFixed(2)}/255`);
     if (nativeJpegStatus().available) {
       assert.deepEqual(Array.from(c.data), Array.from(a.data), `image ${index}: the cache path differs from the fused decode`);
     } else {
