@@ -9,7 +9,7 @@ const PYTORCH_SPELLINGS: Record<string, string> = {
   batch_size: "batchSize",
   drop_last: "dropLast",
   prefetch_factor: "prefetch (batches assembled ahead)",
-  num_workers: "concurrency (decoding already runs on sharp's threads; concurrency sets how many items load at once)",
+  num_workers: "concurrency (decoding already runs on libuv's threads; concurrency sets how many items load at once)",
   pin_memory: "nothing (not needed: batches are plain TF.js tensors)",
   target_transform: "nothing (apply it to the labels yourself)",
   on_error: "onError",

@@ -158,7 +158,7 @@ async function readImageFolderSplit(folder: string): Promise<{ data: Uint8Array;
   const data = new Uint8Array(images.length * 3072);
   const targets = Uint8Array.from(images.targets);
   let next = 0;
-  // Several decodes in flight keep sharp's thread pool busy.
+  // Several decodes in flight keep the decoders' thread pool (libuv's) busy.
   const worker = async (): Promise<void> => {
     while (next < images.length) {
       const index = next++;

@@ -1,7 +1,7 @@
 /**
  * `torch.utils.data.DataLoader` for TF.js: batches of NHWC float32 images and int32 labels.
  *
- * Loading overlaps with training: up to `concurrency` items decode at once (sharp works on libuv's
+ * Loading overlaps with training: up to `concurrency` items decode at once (the decoders work on libuv's
  * thread pool) and up to `prefetch` batches are assembled ahead while the consumer trains on the
  * current one. Batches are kept as typed arrays until yielded, so the only tensors are the ones the
  * consumer receives, and the CONSUMER disposes them (`tf.dispose(batch)`); stopping early leaves
@@ -39,7 +39,7 @@ export interface DataLoaderOptions {
   seed?: number;
   /** Batches assembled ahead of the one being consumed (default 2). */
   prefetch?: number;
-  /** Items loading at once (default 8: enough to keep sharp's 4 threads busy). */
+  /** Items loading at once (default 8: enough to keep libuv's 4 threads busy). */
   concurrency?: number;
 }
 

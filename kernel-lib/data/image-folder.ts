@@ -32,7 +32,7 @@ export interface ImageFolderOptions<T> {
   onError?: OnImageError;
   /** File extensions that count as images (default IMG_EXTENSIONS; add ".gif" to load GIFs). */
   extensions?: readonly string[];
-  /** Turns a file into an Image (default: sharp decoding to RGB uint8). */
+  /** Turns a file into an Image (default: decodeImage, RGB uint8: the JPEG addon or sharp). */
   loader?: (filePath: string) => Promise<Image>;
   /**
    * When the transform starts with RandomResizedCrop or Resize, let the decoder crop and resize on its
