@@ -66,16 +66,25 @@ BilinearResampler::BilinearResampler(int inputHeight, int inputWidth, int output
       vertical_(inputHeight, outputHeight),
       rows_(size_t(inputHeight) * outputWidth * 3) {}
 
+// The hot loops are free functions compiled twice (target_clones): for AVX2, whose 8-lane 32-bit
+// multiplies the loops vectorize to (about 1.4x faster here), and for the baseline x86-64; the
+// loader picks the one the CPU runs. Integer arithmetic, so both give the same bytes.
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define LAB_VECTOR_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define LAB_VECTOR_CLONES
+#endif
+
 template <int kTaps>
-void BilinearResampler::HorizontalRow(const uint8_t* pixels, uint8_t* out) const {
-  const int taps = kTaps > 0 ? kTaps : horizontal_.taps();
-  for (int x = 0; x < outputWidth_; x++) {
-    const int32_t* weights = horizontal_.weights(x);
-    const uint8_t* source = pixels + size_t(horizontal_.first(x)) * 3;
+inline __attribute__((always_inline)) void HorizontalTaps(const uint8_t* pixels, uint8_t* out, int outputWidth, const FilterTaps& taps) {
+  const int count = kTaps > 0 ? kTaps : taps.taps();
+  for (int x = 0; x < outputWidth; x++) {
+    const int32_t* weights = taps.weights(x);
+    const uint8_t* source = pixels + size_t(taps.first(x)) * 3;
     int32_t r = kHalf;
     int32_t g = kHalf;
     int32_t b = kHalf;
-    for (int k = 0; k < taps; k++) {
+    for (int k = 0; k < count; k++) {
       r += source[3 * k] * weights[k];
       g += source[3 * k + 1] * weights[k];
       b += source[3 * k + 2] * weights[k];
@@ -86,38 +95,44 @@ void BilinearResampler::HorizontalRow(const uint8_t* pixels, uint8_t* out) const
   }
 }
 
-void BilinearResampler::AddRow(int row, const uint8_t* pixels) {
-  uint8_t* out = rows_.data() + size_t(row) * outputWidth_ * 3;
+LAB_VECTOR_CLONES void HorizontalRow(const uint8_t* pixels, uint8_t* out, int outputWidth, const FilterTaps& taps) {
   // Fixed tap counts for the common shrink factors (up to ~4x) let the compiler unroll the taps.
-  switch (horizontal_.taps()) {
-    case 1: return HorizontalRow<1>(pixels, out);
-    case 2: return HorizontalRow<2>(pixels, out);
-    case 3: return HorizontalRow<3>(pixels, out);
-    case 4: return HorizontalRow<4>(pixels, out);
-    case 5: return HorizontalRow<5>(pixels, out);
-    case 6: return HorizontalRow<6>(pixels, out);
-    case 7: return HorizontalRow<7>(pixels, out);
-    case 8: return HorizontalRow<8>(pixels, out);
-    case 9: return HorizontalRow<9>(pixels, out);
-    default: return HorizontalRow<0>(pixels, out);
+  switch (taps.taps()) {
+    case 1: return HorizontalTaps<1>(pixels, out, outputWidth, taps);
+    case 2: return HorizontalTaps<2>(pixels, out, outputWidth, taps);
+    case 3: return HorizontalTaps<3>(pixels, out, outputWidth, taps);
+    case 4: return HorizontalTaps<4>(pixels, out, outputWidth, taps);
+    case 5: return HorizontalTaps<5>(pixels, out, outputWidth, taps);
+    case 6: return HorizontalTaps<6>(pixels, out, outputWidth, taps);
+    case 7: return HorizontalTaps<7>(pixels, out, outputWidth, taps);
+    case 8: return HorizontalTaps<8>(pixels, out, outputWidth, taps);
+    case 9: return HorizontalTaps<9>(pixels, out, outputWidth, taps);
+    default: return HorizontalTaps<0>(pixels, out, outputWidth, taps);
   }
 }
 
-void BilinearResampler::Finish(uint8_t* output) const {
-  const size_t stride = size_t(outputWidth_) * 3;
+LAB_VECTOR_CLONES void VerticalPass(const uint8_t* rows, uint8_t* output, int outputHeight, size_t stride, const FilterTaps& taps) {
   std::vector<int32_t> sums(stride);
-  for (int y = 0; y < outputHeight_; y++) {
+  for (int y = 0; y < outputHeight; y++) {
     std::fill(sums.begin(), sums.end(), kHalf);
-    const int32_t* weights = vertical_.weights(y);
+    const int32_t* weights = taps.weights(y);
     // Whole rows per tap: the inner loop reads memory sequentially and vectorizes.
-    for (int k = 0, taps = vertical_.taps(); k < taps; k++) {
-      const uint8_t* row = rows_.data() + size_t(vertical_.first(y) + k) * stride;
+    for (int k = 0, count = taps.taps(); k < count; k++) {
+      const uint8_t* row = rows + size_t(taps.first(y) + k) * stride;
       const int32_t weight = weights[k];
       for (size_t i = 0; i < stride; i++) sums[i] += row[i] * weight;
     }
     uint8_t* out = output + size_t(y) * stride;
     for (size_t i = 0; i < stride; i++) out[i] = ToByte(sums[i]);
   }
+}
+
+void BilinearResampler::AddRow(int row, const uint8_t* pixels) {
+  HorizontalRow(pixels, rows_.data() + size_t(row) * outputWidth_ * 3, outputWidth_, horizontal_);
+}
+
+void BilinearResampler::Finish(uint8_t* output) const {
+  VerticalPass(rows_.data(), output, outputHeight_, size_t(outputWidth_) * 3, vertical_);
 }
 
 }  // namespace labjpeg

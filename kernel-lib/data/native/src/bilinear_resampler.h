@@ -39,9 +39,6 @@ class BilinearResampler {
  private:
   int outputHeight_;
   int outputWidth_;
-  template <int kTaps>
-  void HorizontalRow(const uint8_t* pixels, uint8_t* out) const;
-
   FilterTaps horizontal_;
   FilterTaps vertical_;
   std::vector<uint8_t> rows_;  // horizontally resized rows, inputHeight x outputWidth x 3
