@@ -224,6 +224,26 @@ test("truncated and corrupt JPEGs: an ImageDecodeError naming the file, from lib
   }
 });
 
+test("the addon's argument errors name the function and the argument", { skip }, async () => {
+  const { nativeJpegDecoder } = await import("../../kernel-lib/data/native-jpeg");
+  const addon = nativeJpegDecoder();
+  assert.ok(addon);
+  const file = PHOTOS[0];
+  assert.throws(() => addon.decode(5 as unknown as string, null, null), /decode: the first argument must be a file path or a Buffer/);
+  assert.throws(() => addon.decode(file, [1, 2] as unknown as [number, number, number, number], null), /decode: box \[top, left, height, width\] must be an array of 4 integers/);
+  assert.throws(() => addon.decode(file, null, [1.5, 2]), /decode: size \[height, width\] must hold integers/);
+  assert.throws(() => addon.decode(file, null, null, { table: new Float32Array(5) }), /output.table must be a Float32Array of 768 values/);
+  assert.throws(() => addon.decode(file, null, [4, 4], { destination: new Float32Array(48) }), /output.destination needs output.table/);
+  assert.throws(() => addon.resize(new Uint8Array(5), 1, 1, null, null), /resize: 5 bytes are not 1x1x3/);
+  await assert.rejects(addon.decode(file, [0, 0, 100000, 1], null), (error: Error & { code?: string }) => error.code === "JPEG_BAD_REQUEST" && /is not inside the/.test(error.message));
+  await assert.rejects(addon.decode(path.join(dir, "missing.jpg"), null, null), (error: Error & { code?: string }) => error.code === "JPEG_IO");
+  await assert.rejects(addon.decode(path.join(dir, "plain.png"), null, null), (error: Error & { code?: string }) => error.code === "JPEG_UNSUPPORTED" && /not a JPEG/.test(error.message));
+  await assert.rejects(addon.decode(path.join(dir, "cmyk.jpg"), null, null), (error: Error & { code?: string }) => error.code === "JPEG_UNSUPPORTED" && /cmyk/.test(error.message));
+  await assert.rejects(addon.decode(path.join(dir, "rotated.jpg"), null, null), (error: Error & { code?: string }) => error.code === "JPEG_UNSUPPORTED" && /orientation 6/.test(error.message));
+  assert.deepEqual(await addon.readHeader(path.join(dir, "rotated.jpg")), { width: 203, height: 157, components: 3, colorSpace: "ycbcr", progressive: false, orientation: 6 });
+  assert.equal((await addon.readHeader(fs.readFileSync(path.join(dir, "progressive.jpg")))).progressive, true);
+});
+
 test("grayscale JPEG: three equal channels, as sharp gives", { skip }, async () => {
   const file = path.join(dir, "gray.jpg");
   const native = await withDecoder("native", () => decodeImage(file));
