@@ -2,13 +2,15 @@
  * tslab's ZeroMQ server with the Jupyter protocol gaps closed (see toolchain.md): failing cells send an
  * `error` message and an error reply without aborting the cells queued behind them; `execute_input`,
  * `execution_count` and `execute_result` (see cell-value.ts) are sent; kernel_info and comm_info replies are well formed;
- * history requests are answered; kernel-lib's display hook (kernel-lib/plots/display.ts) is installed.
+ * history requests are answered; kernel-lib's display hook (kernel-lib/plots/display.ts) is installed;
+ * every socket sends through a queue (queued-send.ts), so a busy client never makes a send throw.
  */
 import { JupyterHandlerImpl, ZmqServer } from "tslab/dist/jupyter";
 import { compileError, runtimeError, type CellError } from "./cell-errors";
 import type { CellRunner } from "./cell-runner";
 import { describeValue } from "./cell-value";
 import { CellHistory, type HistoryRequest } from "./cell-history";
+import { withQueuedSends } from "./queued-send";
 
 type KernelMessage = Parameters<ZmqServer["handleKernelInfo"]>[1];
 type Socket = Parameters<ZmqServer["handleShellMessage"]>[0];
@@ -47,6 +49,17 @@ export class LabKernelServer extends ZmqServer {
     configPath: string,
   ) {
     super(cellHandler, configPath);
+  }
+
+  override async init(): Promise<void> {
+    await super.init();
+    // A full iopub queue makes ZeroMQ wait (the send queue holds the rest) instead of dropping output.
+    this.iopub.noDrop = true;
+    // tslab reads these fields at each send (and passes this.shell to the shell handler), so the proxies take over.
+    this.iopub = withQueuedSends(this.iopub).socket;
+    this.shell = withQueuedSends(this.shell).socket;
+    this.control = withQueuedSends(this.control).socket;
+    this.stdin = withQueuedSends(this.stdin).socket;
   }
 
   override publishStatus(status: string, parent: KernelMessage): void {

@@ -29,7 +29,7 @@ function twoSteps(): { gradient: Float32Array; filterAfter: Float32Array; layout
   const layouts: boolean[] = [];
   const onTorch = tf.getBackend() === "torch";
   if (onTorch) layouts.push(storedAsOhwi(filter)); // as uploaded: row-major [h][w][in][out]
-  let gradient = new Float32Array();
+  let gradient: Float32Array = new Float32Array(0);
   for (let step = 0; step < 2; step++) {
     const { value, grads } = tf.variableGrads(() => tf.sum(tf.square(tf.conv2d(x, filter, 1, "same"))), [filter]);
     if (onTorch) layouts.push(storedAsOhwi(filter), storedAsOhwi(grads.filter));
