@@ -4,6 +4,7 @@
  * to fail an install.
  */
 import { test } from "node:test";
+import { scratchCopyOfBuildScript } from "../env/addon-build-scratch";
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -85,23 +86,21 @@ test("kernel errors from libtorch name the operator and leave the backend usable
 });
 
 test("build.js exits 0 with a reason when it cannot build (npm install must not break)", () => {
-  const scratch = fs.mkdtempSync(path.join(os.tmpdir(), "torch-engine-build-"));
+  const { scratch, scriptFolder, scriptPath } = scratchCopyOfBuildScript("kernel-lib/engine/torch/build.js");
   try {
-    // A copy of the script builds into the scratch folder, leaving the real addon alone.
-    fs.copyFileSync(path.join(__dirname, "../../kernel-lib/engine/torch/build.js"), path.join(scratch, "build.js"));
-    const noLibtorch = spawnSync(process.execPath, [path.join(scratch, "build.js")], {
+    const noLibtorch = spawnSync(process.execPath, [scriptPath], {
       encoding: "utf8",
       env: { ...process.env, TORCH_ENGINE_LIBTORCH: path.join(scratch, "no-such-libtorch") },
     });
     assert.equal(noLibtorch.status, 0, noLibtorch.stderr);
     assert.match(noLibtorch.stdout, /not built: .*no-such-libtorch/);
-    const marker = JSON.parse(fs.readFileSync(path.join(scratch, "native", "build", "engine.json"), "utf8")) as { built: boolean; reason: string; fix: string };
+    const marker = JSON.parse(fs.readFileSync(path.join(scriptFolder, "native", "build", "engine.json"), "utf8")) as { built: boolean; reason: string; fix: string };
     assert.equal(marker.built, false);
     assert.ok(marker.fix.length > 0);
     // A machine with no libtorch anywhere: the finder asks no Python and sees an empty system root.
     const emptyRoot = path.join(scratch, "empty-root");
     fs.mkdirSync(emptyRoot);
-    const nothingFound = spawnSync(process.execPath, [path.join(scratch, "build.js")], {
+    const nothingFound = spawnSync(process.execPath, [scriptPath], {
       encoding: "utf8",
       env: { ...process.env, TORCH_ENGINE_LIBTORCH: "", TORCH_ENGINE_PYTHONS: "", TORCH_ENGINE_SYSTEM_ROOT: emptyRoot },
     });
@@ -109,10 +108,10 @@ test("build.js exits 0 with a reason when it cannot build (npm install must not 
     assert.match(nothingFound.stdout, /not built: no libtorch found/);
     assert.match(nothingFound.stdout, /fix: apt-get install -y --no-install-recommends libtorch-dev/);
     assert.match(nothingFound.stdout, /not an install error/);
-    const nothingMarker = JSON.parse(fs.readFileSync(path.join(scratch, "native", "build", "engine.json"), "utf8")) as { built: boolean; reason: string };
+    const nothingMarker = JSON.parse(fs.readFileSync(path.join(scriptFolder, "native", "build", "engine.json"), "utf8")) as { built: boolean; reason: string };
     assert.equal(nothingMarker.built, false);
     assert.match(nothingMarker.reason, /no libtorch found/);
-    const skipped = spawnSync(process.execPath, [path.join(scratch, "build.js")], { encoding: "utf8", env: { ...process.env, TORCH_ENGINE_SKIP_BUILD: "1" } });
+    const skipped = spawnSync(process.execPath, [scriptPath], { encoding: "utf8", env: { ...process.env, TORCH_ENGINE_SKIP_BUILD: "1" } });
     assert.equal(skipped.status, 0);
     assert.match(skipped.stdout, /TORCH_ENGINE_SKIP_BUILD/);
   } finally {

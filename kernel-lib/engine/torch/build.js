@@ -16,29 +16,13 @@
 const { spawnSync } = require("node:child_process");
 const fs = require("node:fs");
 const path = require("node:path");
+const { addonBuildReport } = require("../../env/addon-build-report");
 
 const nativeDirectory = path.join(__dirname, "native");
 const buildDirectory = path.join(nativeDirectory, "build");
 const markerPath = path.join(buildDirectory, "engine.json");
 
-function log(message) {
-  console.log(`[torch engine] ${message}`);
-}
-
-function writeMarker(marker) {
-  fs.mkdirSync(buildDirectory, { recursive: true });
-  const temporary = `${markerPath}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, JSON.stringify({ ...marker, writtenAt: new Date().toISOString() }, null, 2) + "\n");
-  fs.renameSync(temporary, markerPath);
-}
-
-function giveUp(reason, fix) {
-  log(`not built: ${reason}`);
-  log(`fix: ${fix}`);
-  log("TF.js keeps working on its other backends (wasm/cpu); this is not an install error.");
-  writeMarker({ built: false, reason, fix });
-  process.exit(0);
-}
+const { log, writeMarker, giveUp, nodeGypRebuild } = addonBuildReport("torch engine", markerPath, "TF.js keeps working on its other backends (wasm/cpu)");
 
 function hasLibtorch(includeDirectory, libraryDirectory) {
   return (
@@ -96,12 +80,6 @@ function findLibtorch() {
   return debianLibtorch() ?? pythonCandidates[0];
 }
 
-function nodeHeadersDirectory() {
-  // Node headers cannot be downloaded here; use the ones installed next to the running node.
-  const candidates = [path.dirname(path.dirname(process.execPath)), "/usr", "/usr/local"];
-  return candidates.find((directory) => fs.existsSync(path.join(directory, "include", "node", "node_api.h")));
-}
-
 function main() {
   if (process.env.TORCH_ENGINE_SKIP_BUILD === "1") giveUp("TORCH_ENGINE_SKIP_BUILD=1", "Unset TORCH_ENGINE_SKIP_BUILD and run `node kernel-lib/engine/torch/build.js`.");
   const libtorch = findLibtorch();
@@ -111,14 +89,6 @@ function main() {
       "apt-get install -y --no-install-recommends libtorch-dev (CPU), or pip install torch (GPU), then `node kernel-lib/engine/torch/build.js`.",
     );
   }
-  const nodedir = nodeHeadersDirectory();
-  if (!nodedir) giveUp("no Node headers (include/node/node_api.h) next to this node", "Install the nodejs headers (Debian: libnode-dev) and rebuild.");
-  let nodeGyp;
-  try {
-    nodeGyp = require.resolve("node-gyp/bin/node-gyp.js");
-  } catch {
-    giveUp("node-gyp is not installed", "npm install (node-gyp is a devDependency), then rebuild.");
-  }
   const extraLibraries = [];
   if (libtorch.cuda) {
     for (const name of ["torch_cuda", "c10_cuda"]) {
@@ -126,10 +96,8 @@ function main() {
     }
   }
   log(`building against ${libtorch.source}: include ${libtorch.include}, lib ${libtorch.lib}, _GLIBCXX_USE_CXX11_ABI=${libtorch.abi}${libtorch.cuda ? `, CUDA ${libtorch.cuda}` : ", CPU only"}`);
-  const started = Date.now();
-  const result = spawnSync(process.execPath, [nodeGyp, "rebuild", `--nodedir=${nodedir}`, `--jobs=${process.env.TORCH_ENGINE_JOBS ?? 2}`], {
-    cwd: nativeDirectory,
-    stdio: "inherit",
+  const { nodedir, seconds } = nodeGypRebuild(nativeDirectory, {
+    jobs: process.env.TORCH_ENGINE_JOBS ?? 2,
     env: {
       ...process.env,
       TORCH_ENGINE_INCLUDE: libtorch.include,
@@ -137,13 +105,10 @@ function main() {
       TORCH_ENGINE_CXX11_ABI: String(libtorch.abi),
       TORCH_ENGINE_EXTRA_LIBS: extraLibraries.join(" "),
     },
+    fixAfterCompileError: "Fix the compiler error above, then `node kernel-lib/engine/torch/build.js`.",
   });
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  if (result.status !== 0) {
-    giveUp(`node-gyp failed after ${seconds} s (exit ${result.status}; compiler output above)`, "Fix the compiler error above, then `node kernel-lib/engine/torch/build.js`.");
-  }
   const addon = path.join(buildDirectory, "Release", "torch_engine.node");
-  writeMarker({ built: true, addon, libtorch, nodedir, buildSeconds: Number(seconds) });
+  writeMarker({ built: true, addon, libtorch, nodedir, buildSeconds: seconds });
   log(`built ${addon} in ${seconds} s`);
 }
 
