@@ -30,18 +30,7 @@ namespace {
 Napi::Value Decode(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   auto source = labjpeg::ByteSource::FromValue(info[0], "decode");
-  labjpeg::DecodeRequest request;
-  int box[4];
-  int size[2];
-  if (labjpeg::IntegerList(info[1], 4, "decode", "box [top, left, height, width]", box)) {
-    request.crop = true;
-    request.box = {box[0], box[1], box[2], box[3]};
-  }
-  if (labjpeg::IntegerList(info[2], 2, "decode", "size [height, width]", size)) {
-    request.resize = true;
-    request.outputHeight = size[0];
-    request.outputWidth = size[1];
-  }
+  const labjpeg::DecodeRequest request = labjpeg::PlanRequest(info[1], info[2], "decode");
   const labjpeg::OutputSteps steps = labjpeg::OutputStepsFrom(info[3], "decode");
   auto* worker = new labjpeg::DecodeWorker(env, std::move(source), request, steps, labjpeg::FloatDestination::From(info[3], steps.toFloat, "decode"));
   Napi::Promise promise = worker->Promise();
@@ -61,22 +50,12 @@ Napi::Value Resize(const Napi::CallbackInfo& info) {
   if (height <= 0 || width <= 0 || input.ElementLength() != size_t(height) * width * 3) {
     throw Napi::RangeError::New(env, "resize: " + std::to_string(input.ElementLength()) + " bytes are not " + std::to_string(height) + "x" + std::to_string(width) + "x3");
   }
-  labjpeg::DecodeRequest request;
-  int box[4];
-  int size[2];
-  if (labjpeg::IntegerList(info[3], 4, "resize", "box [top, left, height, width]", box)) {
-    request.crop = true;
-    request.box = {box[0], box[1], box[2], box[3]};
-    if (box[0] < 0 || box[1] < 0 || box[2] <= 0 || box[3] <= 0 || box[0] + box[2] > height || box[1] + box[3] > width) {
-      throw Napi::RangeError::New(env, "resize: the box is not inside the " + std::to_string(height) + "x" + std::to_string(width) + " image");
-    }
+  const labjpeg::DecodeRequest request = labjpeg::PlanRequest(info[3], info[4], "resize");
+  const labjpeg::CropBox& box = request.box;
+  if (request.crop && (box.top < 0 || box.left < 0 || box.height <= 0 || box.width <= 0 || box.top + box.height > height || box.left + box.width > width)) {
+    throw Napi::RangeError::New(env, "resize: the box is not inside the " + std::to_string(height) + "x" + std::to_string(width) + " image");
   }
-  if (labjpeg::IntegerList(info[4], 2, "resize", "size [height, width]", size)) {
-    if (size[0] <= 0 || size[1] <= 0) throw Napi::RangeError::New(env, "resize: size must be positive");
-    request.resize = true;
-    request.outputHeight = size[0];
-    request.outputWidth = size[1];
-  }
+  if (request.resize && (request.outputHeight <= 0 || request.outputWidth <= 0)) throw Napi::RangeError::New(env, "resize: size must be positive");
   const labjpeg::OutputSteps steps = labjpeg::OutputStepsFrom(info[5], "resize");
   auto* worker = new labjpeg::ResizeWorker(env, input, height, width, request, steps, labjpeg::FloatDestination::From(info[5], steps.toFloat, "resize"));
   Napi::Promise promise = worker->Promise();

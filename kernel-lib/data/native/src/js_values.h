@@ -30,6 +30,25 @@ inline bool IntegerList(const Napi::Value& value, size_t count, const char* func
   return true;
 }
 
+// Reads a decode plan's optional crop `box` [top, left, height, width] and output `size` [height, width]
+// (null/undefined: no crop, no resize) into a request; malformed lists are a TypeError. Ranges are the
+// caller's to check: only it knows the image size.
+inline DecodeRequest PlanRequest(const Napi::Value& box, const Napi::Value& size, const char* function) {
+  DecodeRequest request;
+  int boxValues[4];
+  int sizeValues[2];
+  if (IntegerList(box, 4, function, "box [top, left, height, width]", boxValues)) {
+    request.crop = true;
+    request.box = {boxValues[0], boxValues[1], boxValues[2], boxValues[3]};
+  }
+  if (IntegerList(size, 2, function, "size [height, width]", sizeValues)) {
+    request.resize = true;
+    request.outputHeight = sizeValues[0];
+    request.outputWidth = sizeValues[1];
+  }
+  return request;
+}
+
 // Reads the optional `{ flip, table }` argument; anything malformed is a TypeError.
 inline OutputSteps OutputStepsFrom(const Napi::Value& value, const char* function) {
   OutputSteps steps;
