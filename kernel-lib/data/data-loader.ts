@@ -116,11 +116,12 @@ export class DataLoader<X extends SampleInput = Image> implements AsyncIterable<
     const pending: Promise<CollatedBatch | null>[] = [];
     let stopped = false;
 
-    const loadItem = async (position: number): Promise<[X, number] | null> => {
+    /** Runs one sample's load in a slot with its own generator; null when stopped or the dataset skipped it. */
+    const loadInSlot = async <T>(position: number, load: (index: number, generator: Generator) => Promise<T>): Promise<T | null> => {
       await slots.acquire();
       try {
         if (stopped) return null;
-        return await this.dataset.getItem(order[position], new Generator(itemSeeds[position]));
+        return await load(order[position], new Generator(itemSeeds[position]));
       } catch (error) {
         if (error instanceof SkippedSampleError) {
           this.skipped.push(error.filePath);
@@ -131,6 +132,7 @@ export class DataLoader<X extends SampleInput = Image> implements AsyncIterable<
         slots.release();
       }
     };
+    const loadItem = (position: number): Promise<[X, number] | null> => loadInSlot(position, (index, generator) => this.dataset.getItem(index, generator));
     const direct = isDirectBatchSource(this.dataset) ? this.dataset : undefined;
     const directShape = direct?.directSampleShape();
     /** Loads a batch's samples into one buffer (rows of skipped samples closed up afterwards). */
@@ -141,19 +143,11 @@ export class DataLoader<X extends SampleInput = Image> implements AsyncIterable<
       const loaded = new Uint8Array(last - first);
       const loadRow = async (row: number): Promise<void> => {
         const position = first + row;
-        await slots.acquire();
-        try {
-          if (stopped) return;
-          const label = await direct!.loadInto(order[position], buffer, row * perImage, new Generator(itemSeeds[position]));
-          if (!Number.isInteger(label)) throw new Error(`DataLoader: label ${label} of sample at position ${position} is not an integer class index`);
-          labels[row] = label;
-          loaded[row] = 1;
-        } catch (error) {
-          if (!(error instanceof SkippedSampleError)) throw error;
-          this.skipped.push(error.filePath);
-        } finally {
-          slots.release();
-        }
+        const label = await loadInSlot(position, (index, generator) => direct!.loadInto(index, buffer, row * perImage, generator));
+        if (label === null) return;
+        if (!Number.isInteger(label)) throw new Error(`DataLoader: label ${label} of sample at position ${position} is not an integer class index`);
+        labels[row] = label;
+        loaded[row] = 1;
       };
       await Promise.all(Array.from({ length: last - first }, (_, row) => loadRow(row)));
       if (stopped) return null;
