@@ -2,6 +2,8 @@ import * as tf from "@tensorflow/tfjs";
 import { Module } from "./module";
 import { ownedVariable } from "./init";
 import { trainingBatchNormOnTorch } from "../engine/torch/training-batch-norm";
+import { batchNormReluOnTorch } from "../engine/torch/batch-norm-relu";
+import { addReluOnTorch } from "../engine/torch/add-relu";
 
 /**
  * `nn.BatchNorm2d` with PyTorch's semantics (tfjs-layers' differ): momentum 0.1 as the weight of
@@ -75,6 +77,26 @@ export class BatchNorm2d extends Module {
       this.runningMean.assign(tf.add(tf.mul(this.runningMean, keep), tf.mul(mean, this.momentum)));
       this.runningVar.assign(tf.add(tf.mul(this.runningVar, keep), tf.mul(unbiased, this.momentum)));
       return tf.batchNorm(x as tf.Tensor4D, mean, variance, this.bias, this.weight, this.eps);
+    });
+  }
+
+  /**
+   * relu(this.forward(x) + residual), residual optional: a ResNet block's tail. In eval form outside a
+   * gradient tape, backend torch runs it as one kernel that adds and rectifies in place; elsewhere the same
+   * ops as calling forward and then ReLU.
+   */
+  forwardRelu(x: tf.Tensor, residual?: tf.Tensor): tf.Tensor {
+    // A forward wrapped on this instance (summary()'s forward hooks, a user's) must see the call: no fusing then.
+    if ((!this.training || this.frozenStatistics) && !Object.prototype.hasOwnProperty.call(this, "forward")) {
+      const fused = x.rank === 4 && x.shape[3] === this.numFeatures
+        ? batchNormReluOnTorch({ x, mean: this.runningMean, variance: this.runningVar, offset: this.bias, scale: this.weight, eps: this.eps, residual })
+        : undefined;
+      if (fused) return fused;
+    }
+    return tf.tidy(() => {
+      const y = this.forward(x);
+      if (!residual) return tf.relu(y);
+      return addReluOnTorch(y, residual) ?? tf.relu(tf.add(y, residual));
     });
   }
 

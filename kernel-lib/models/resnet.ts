@@ -7,8 +7,17 @@ import { MaxPool2d, AdaptiveAvgPool2d } from "./pooling";
 import { Linear } from "./linear";
 import { Sequential } from "./sequential";
 import { defaultGenerator } from "./init";
-import { addReluOnTorch } from "../engine/torch/add-relu";
 import type { Generator } from "../data/generator";
+
+/**
+ * relu(norm(x)); one fused step (BatchNorm2d.forwardRelu) when both are the stock modules, so a model
+ * whose `bn1` or `relu` was replaced by surgery, or whose relu's forward is wrapped (a forward hook), runs
+ * exactly the modules it holds.
+ */
+function normThenRelu(norm: Module, relu: Module, x: tf.Tensor): tf.Tensor {
+  if (norm instanceof BatchNorm2d && relu.constructor === ReLU && !Object.prototype.hasOwnProperty.call(relu, "forward")) return norm.forwardRelu(x);
+  return relu.forward(norm.forward(x));
+}
 
 /**
  * torchvision's ResNet (BasicBlock family) with the same child names, so state_dict keys and
@@ -36,11 +45,13 @@ export class BasicBlock extends Module {
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      let out = this.relu.forward(this.bn1.forward(this.conv1.forward(x)));
-      out = this.bn2.forward(this.conv2.forward(out));
+      // BatchNorm + ReLU (+ shortcut) through forwardRelu: on backend torch fused kernels that write one tensor
+      // instead of two or three; elsewhere the plain TF.js ops. A replaced `relu` module is called as it is.
+      const out = this.conv2.forward(normThenRelu(this.bn1, this.relu, this.conv1.forward(x)));
       const identity = this.downsample === null ? x : this.downsample.forward(x);
-      // Backend torch: one fused kernel (one tensor written instead of two); elsewhere plain TF.js.
-      return addReluOnTorch(out, identity) ?? tf.relu(tf.add(out, identity));
+      // bn2 may have been replaced by surgery with another module (typed BatchNorm2d here, any Module at run time).
+      const bn2: Module = this.bn2;
+      return bn2 instanceof BatchNorm2d ? bn2.forwardRelu(out, identity) : tf.relu(tf.add(bn2.forward(out), identity));
     });
   }
 }
@@ -97,7 +108,7 @@ export class ResNet extends Module {
       if (x.rank !== 4 || x.shape[3] !== 3) {
         throw new Error(`ResNet: expected an NHWC float batch [batch, height, width, 3], got [${x.shape.join(", ")}] (use ToTensor/Normalize and batch the images)`);
       }
-      let out = this.maxpool.forward(this.relu.forward(this.bn1.forward(this.conv1.forward(x))));
+      let out = this.maxpool.forward(normThenRelu(this.bn1, this.relu, this.conv1.forward(x)));
       out = this.layer4.forward(this.layer3.forward(this.layer2.forward(this.layer1.forward(out))));
       out = this.avgpool.forward(out);
       return tf.reshape(out, [out.shape[0], -1]);

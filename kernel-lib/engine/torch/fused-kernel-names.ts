@@ -5,6 +5,7 @@
  */
 export const torchBackendName = "torch";
 export const torchAddRelu = "TorchAddRelu";
+export const torchBatchNormRelu = "TorchBatchNormRelu";
 export const torchTrainingBatchNorm = "TorchTrainingBatchNorm";
 export const torchTrainingBatchNormGrad = "TorchTrainingBatchNormGrad";
 export const torchSgdStep = "TorchSgdStep";

@@ -1,10 +1,11 @@
-/** Batch normalization (inference form, as TF.js defines the kernel) and softmax. */
+/** Batch normalization (inference form, as TF.js defines the kernel; fused with ReLU for eval-mode blocks) and softmax. */
 import * as tf from "@tensorflow/tfjs";
 import { aten } from "../aten";
 import { TensorHandle } from "../native-addon";
 import { TorchBackend } from "../backend";
 import { nchwAsNhwc, nhwcAsNchw } from "./layout";
 import { input, sizeOf, torchKernel } from "./torch-kernel";
+import { torchBatchNormRelu } from "../fused-kernel-names";
 
 /** A per-channel parameter: numel C and every axis but the last of size 1 ([C], [1,1,1,C]...). */
 function isPerChannel(info: tf.TensorInfo | undefined, channels: number): boolean {
@@ -37,6 +38,21 @@ function broadcastBatchNorm(backend: TorchBackend, x: tf.TensorInfo, mean: tf.Te
   return result;
 }
 
+/**
+ * ATen's inference batch_norm on a 4-D NHWC (viewed as channels_last NCHW) or 2-D x with per-channel
+ * parameters: a fresh tensor in x's layout, as ATen's [N, C, ...] (the caller views it back).
+ */
+function runningStatisticsBatchNorm(backend: TorchBackend, x: tf.TensorInfo, params: Array<tf.TensorInfo | undefined>, epsilon: number): TensorHandle {
+  const [meanFlat, varianceFlat, offsetFlat, scaleFlat] = params.map((info) => flatChannels(backend, info));
+  const channelsFirst = x.shape.length === 4 ? nhwcAsNchw(backend.handleOf(x)) : aten("alias").tensor(backend.handleOf(x));
+  const normalized = aten("batch_norm").tensor(channelsFirst, scaleFlat, offsetFlat, meanFlat, varianceFlat, false, 0.1, epsilon, true);
+  backend.free(channelsFirst, ...[meanFlat, varianceFlat, offsetFlat, scaleFlat].filter((handle): handle is TensorHandle => handle !== null));
+  return normalized;
+}
+
+const addInPlace = aten("add_", "Tensor");
+const reluInPlace = aten("relu_");
+
 export const normalizationKernels: tf.KernelConfig[] = [
   torchKernel("FusedBatchNorm", (inputs, backend, attrs: tf.FusedBatchNormAttrs) => {
     const x = input(inputs, "x", "FusedBatchNorm");
@@ -48,11 +64,32 @@ export const normalizationKernels: tf.KernelConfig[] = [
     const outShape = params.reduce<number[]>((shape, info) => (info ? tf.broadcast_util.assertAndGetBroadcastShape(shape, info.shape) : shape), x.shape);
     const fastPath = (x.shape.length === 4 || x.shape.length === 2) && params.every((info) => isPerChannel(info, channels)) && outShape.length === x.shape.length;
     if (!fastPath) return backend.output(broadcastBatchNorm(backend, x, mean, variance, offset, scale, attrs.varianceEpsilon), outShape, "float32");
-    const [meanFlat, varianceFlat, offsetFlat, scaleFlat] = params.map((info) => flatChannels(backend, info));
-    const channelsFirst = x.shape.length === 4 ? nhwcAsNchw(backend.handleOf(x)) : aten("alias").tensor(backend.handleOf(x));
-    const normalized = aten("batch_norm").tensor(channelsFirst, scaleFlat, offsetFlat, meanFlat, varianceFlat, false, 0.1, attrs.varianceEpsilon, true);
+    const normalized = runningStatisticsBatchNorm(backend, x, params, attrs.varianceEpsilon);
     const result = x.shape.length === 4 ? nchwAsNhwc(normalized) : aten("alias").tensor(normalized);
-    backend.free(channelsFirst, normalized, ...[meanFlat, varianceFlat, offsetFlat, scaleFlat].filter((handle): handle is TensorHandle => handle !== null));
+    backend.free(normalized);
+    return backend.output(result, [...x.shape], "float32");
+  }),
+
+  // relu(batchNorm(x) [+ residual]) on running statistics, for kernel-lib/models' eval-mode blocks: the
+  // normalised tensor is this kernel's own, so the residual is added and the result rectified in place
+  // (as PyTorch's `out += identity; relu_(out)`), where three kernels would write three fresh tensors.
+  torchKernel(torchBatchNormRelu, (inputs, backend, attrs: tf.FusedBatchNormAttrs) => {
+    const x = input(inputs, "x", torchBatchNormRelu);
+    const params = ["mean", "variance", "offset", "scale"].map((name) => input(inputs, name, torchBatchNormRelu));
+    const { residual } = inputs;
+    const channels = x.shape[3];
+    if (x.shape.length !== 4 || !params.every((info) => info.shape.length === 1 && info.shape[0] === channels)
+      || (residual && !tf.util.arraysEqual(residual.shape, x.shape))) {
+      throw new Error(`torch backend: ${torchBatchNormRelu} takes NHWC x, per-channel [C] parameters and a residual of x's shape; got x [${x.shape}]`);
+    }
+    const normalized = runningStatisticsBatchNorm(backend, x, params, attrs.varianceEpsilon);
+    if (residual) {
+      const residualNchw = nhwcAsNchw(backend.handleOf(residual));
+      backend.free(addInPlace.tensor(normalized, residualNchw), residualNchw);
+    }
+    backend.free(reluInPlace.tensor(normalized));
+    const result = nchwAsNhwc(normalized);
+    backend.free(normalized);
     return backend.output(result, [...x.shape], "float32");
   }),
 

@@ -1,0 +1,32 @@
+/**
+ * relu(batchNorm(x) [+ residual]) on running statistics as one kernel on backend "torch" (see
+ * kernels/normalization.ts), for kernel-lib/models' BatchNorm2d in eval form. The kernel has no gradient:
+ * it answers undefined while a gradient tape is recording (tf.grad, variableGrads, minimize), on other
+ * backends, before loadTorchBackend() registered it, and for shapes it does not cover; the caller then
+ * keeps its TF.js ops, whose gradients are known.
+ */
+import * as tf from "@tensorflow/tfjs";
+import { fusedKernelAvailable } from "./fused-kernel-available";
+import { torchBatchNormRelu } from "./fused-kernel-names";
+
+export interface BatchNormReluInputs {
+  x: tf.Tensor;
+  mean: tf.Tensor;
+  variance: tf.Tensor;
+  offset: tf.Tensor;
+  scale: tf.Tensor;
+  eps: number;
+  /** Added before the ReLU (a residual block's shortcut); x's shape. */
+  residual?: tf.Tensor;
+}
+
+export function batchNormReluOnTorch(inputs: BatchNormReluInputs): tf.Tensor | undefined {
+  if (tf.engine().state.gradientDepth > 0 || !fusedKernelAvailable(torchBatchNormRelu)) return undefined;
+  const { x, mean, variance, offset, scale, residual } = inputs;
+  const channels = x.shape[3];
+  const perChannel = [mean, variance, offset, scale].every((parameter) => parameter.rank === 1 && parameter.shape[0] === channels && parameter.dtype === "float32");
+  if (x.rank !== 4 || x.dtype !== "float32" || !perChannel) return undefined;
+  if (residual && (residual.dtype !== "float32" || !tf.util.arraysEqual(residual.shape, x.shape))) return undefined;
+  const tensors: tf.NamedTensorMap = residual ? { x, mean, variance, offset, scale, residual } : { x, mean, variance, offset, scale };
+  return tf.engine().runKernel(torchBatchNormRelu, tensors, { varianceEpsilon: inputs.eps }) as unknown as tf.Tensor;
+}
