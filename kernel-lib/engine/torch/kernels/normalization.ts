@@ -13,8 +13,12 @@ function isPerChannel(info: tf.TensorInfo | undefined, channels: number): boolea
   return sizeOf(info.shape) === channels && (info.shape.length === 0 ? channels === 1 : info.shape[info.shape.length - 1] === channels);
 }
 
-function flatChannels(backend: TorchBackend, info: tf.TensorInfo | undefined): TensorHandle | null {
-  return info ? aten("reshape").tensor(backend.handleOf(info), [-1]) : null;
+/** A per-channel parameter as ATen's [C]; `view` when a reshape had to be made (the caller frees it). */
+function flatChannels(backend: TorchBackend, info: tf.TensorInfo | undefined): { handle: TensorHandle | null; view: boolean } {
+  if (!info) return { handle: null, view: false };
+  // Already [C] (BatchNorm2d's parameters): the stored tensor itself, no view to make and free.
+  if (info.shape.length === 1) return { handle: backend.handleOf(info), view: false };
+  return { handle: aten("reshape").tensor(backend.handleOf(info), [-1]), view: true };
 }
 
 /** (x - mean) * rsqrt(variance + eps) * scale + offset with TF.js broadcasting, for unusual shapes. */
@@ -43,10 +47,11 @@ function broadcastBatchNorm(backend: TorchBackend, x: tf.TensorInfo, mean: tf.Te
  * parameters: a fresh tensor in x's layout, as ATen's [N, C, ...] (the caller views it back).
  */
 function runningStatisticsBatchNorm(backend: TorchBackend, x: tf.TensorInfo, params: Array<tf.TensorInfo | undefined>, epsilon: number): TensorHandle {
-  const [meanFlat, varianceFlat, offsetFlat, scaleFlat] = params.map((info) => flatChannels(backend, info));
+  const flat = params.map((info) => flatChannels(backend, info));
+  const [meanFlat, varianceFlat, offsetFlat, scaleFlat] = flat.map((parameter) => parameter.handle);
   const channelsFirst = x.shape.length === 4 ? nhwcAsNchw(backend.handleOf(x)) : aten("alias").tensor(backend.handleOf(x));
   const normalized = aten("batch_norm").tensor(channelsFirst, scaleFlat, offsetFlat, meanFlat, varianceFlat, false, 0.1, epsilon, true);
-  backend.free(channelsFirst, ...[meanFlat, varianceFlat, offsetFlat, scaleFlat].filter((handle): handle is TensorHandle => handle !== null));
+  backend.free(channelsFirst, ...flat.filter((parameter) => parameter.view).map((parameter) => parameter.handle as TensorHandle));
   return normalized;
 }
 
