@@ -50,11 +50,16 @@ export class BatchNorm2d extends Module {
     return [["running_mean", this.runningMean], ["running_var", this.runningVar], ["num_batches_tracked", this.numBatchesTracked]];
   }
 
+  /** Eval form: normalises with the running statistics and leaves them unchanged (eval mode or frozen). */
+  get usesRunningStatistics(): boolean {
+    return !this.training || this.frozenStatistics;
+  }
+
   forward(x: tf.Tensor): tf.Tensor {
     if (x.rank !== 4 || x.shape[3] !== this.numFeatures) {
       throw new Error(`BatchNorm2d: expected NHWC input with ${this.numFeatures} channels, got shape [${x.shape.join(", ")}]`);
     }
-    if (!this.training || this.frozenStatistics) {
+    if (this.usesRunningStatistics) {
       return tf.tidy(() => tf.batchNorm(x as tf.Tensor4D, this.runningMean, this.runningVar, this.bias, this.weight, this.eps));
     }
     const count = x.size / this.numFeatures;
@@ -87,7 +92,7 @@ export class BatchNorm2d extends Module {
    */
   forwardRelu(x: tf.Tensor, residual?: tf.Tensor): tf.Tensor {
     // A forward wrapped on this instance (summary()'s forward hooks, a user's) must see the call: no fusing then.
-    if ((!this.training || this.frozenStatistics) && !Object.prototype.hasOwnProperty.call(this, "forward")) {
+    if (this.usesRunningStatistics && !Object.prototype.hasOwnProperty.call(this, "forward")) {
       const fused = x.rank === 4 && x.shape[3] === this.numFeatures
         ? batchNormReluOnTorch({ x, mean: this.runningMean, variance: this.runningVar, offset: this.bias, scale: this.weight, eps: this.eps, residual })
         : undefined;

@@ -8,15 +8,42 @@ import { Linear } from "./linear";
 import { Sequential } from "./sequential";
 import { defaultGenerator } from "./init";
 import type { Generator } from "../data/generator";
+import { convBatchNormReluOnTorch } from "../engine/torch/conv-batch-norm-relu";
+
+/** Whether the module runs its class's forward: none wrapped on the instance (summary()'s hooks, a user's). */
+function unhooked(module: Module): boolean {
+  return !Object.prototype.hasOwnProperty.call(module, "forward");
+}
 
 /**
- * relu(norm(x)); one fused step (BatchNorm2d.forwardRelu) when both are the stock modules, so a model
- * whose `bn1` or `relu` was replaced by surgery, or whose relu's forward is wrapped (a forward hook), runs
- * exactly the modules it holds.
+ * relu(norm(conv(x)) + residual), residual optional; `relu` is the block's ReLU module, "functional" for the
+ * tail of a block (torchvision applies self.relu there too, as a function) or "none" (the downsample
+ * shortcut). On backend torch, in eval form and outside a gradient tape, stock modules run as one
+ * convolution with the BatchNorm folded in; otherwise, or when a module was replaced by surgery or has a
+ * wrapped forward, each module is called as it is (BatchNorm + ReLU still fused where BatchNorm2d.forwardRelu can).
  */
-function normThenRelu(norm: Module, relu: Module, x: tf.Tensor): tf.Tensor {
-  if (norm instanceof BatchNorm2d && relu.constructor === ReLU && !Object.prototype.hasOwnProperty.call(relu, "forward")) return norm.forwardRelu(x);
-  return relu.forward(norm.forward(x));
+function convNormRelu(conv: Module, norm: Module, relu: Module | "functional" | "none", x: tf.Tensor, residual?: tf.Tensor): tf.Tensor {
+  const stockRelu = typeof relu === "string" || (relu.constructor === ReLU && unhooked(relu));
+  if (conv instanceof Conv2d && conv.bias === null && unhooked(conv) && norm instanceof BatchNorm2d && norm.usesRunningStatistics && unhooked(norm) && stockRelu) {
+    const fused = convBatchNormReluOnTorch({ x, filter: conv.weight, strides: conv.stride, padding: conv.padding, mean: norm.runningMean, variance: norm.runningVar,
+      offset: norm.bias, scale: norm.weight, eps: norm.eps, relu: relu !== "none", residual });
+    if (fused) return fused;
+  }
+  return tf.tidy(() => {
+    const convolved = conv.forward(x);
+    if (norm instanceof BatchNorm2d && stockRelu && relu !== "none") return norm.forwardRelu(convolved, residual);
+    const normalized = norm.forward(convolved);
+    const summed = residual ? tf.add(normalized, residual) : normalized;
+    return relu === "none" ? summed : relu === "functional" ? tf.relu(summed) : relu.forward(summed);
+  });
+}
+
+/** The block's shortcut: torchvision's Sequential(conv1x1, BatchNorm) through convNormRelu, anything else as it is. */
+function shortcut(downsample: Module, x: tf.Tensor): tf.Tensor {
+  if (downsample instanceof Sequential && unhooked(downsample) && downsample.length === 2 && downsample[0] instanceof Conv2d && downsample[1] instanceof BatchNorm2d) {
+    return convNormRelu(downsample[0], downsample[1], "none", x);
+  }
+  return downsample.forward(x);
 }
 
 /**
@@ -47,11 +74,9 @@ export class BasicBlock extends Module {
     return tf.tidy(() => {
       // BatchNorm + ReLU (+ shortcut) through forwardRelu: on backend torch fused kernels that write one tensor
       // instead of two or three; elsewhere the plain TF.js ops. A replaced `relu` module is called as it is.
-      const out = this.conv2.forward(normThenRelu(this.bn1, this.relu, this.conv1.forward(x)));
-      const identity = this.downsample === null ? x : this.downsample.forward(x);
-      // bn2 may have been replaced by surgery with another module (typed BatchNorm2d here, any Module at run time).
-      const bn2: Module = this.bn2;
-      return bn2 instanceof BatchNorm2d ? bn2.forwardRelu(out, identity) : tf.relu(tf.add(bn2.forward(out), identity));
+      const out = convNormRelu(this.conv1, this.bn1, this.relu, x);
+      const identity = this.downsample === null ? x : shortcut(this.downsample, x);
+      return convNormRelu(this.conv2, this.bn2, "functional", out, identity);
     });
   }
 }
@@ -108,7 +133,7 @@ export class ResNet extends Module {
       if (x.rank !== 4 || x.shape[3] !== 3) {
         throw new Error(`ResNet: expected an NHWC float batch [batch, height, width, 3], got [${x.shape.join(", ")}] (use ToTensor/Normalize and batch the images)`);
       }
-      let out = this.maxpool.forward(normThenRelu(this.bn1, this.relu, this.conv1.forward(x)));
+      let out = this.maxpool.forward(convNormRelu(this.conv1, this.bn1, this.relu, x));
       out = this.layer4.forward(this.layer3.forward(this.layer2.forward(this.layer1.forward(out))));
       out = this.avgpool.forward(out);
       return tf.reshape(out, [out.shape[0], -1]);

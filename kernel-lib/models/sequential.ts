@@ -17,6 +17,10 @@ export class Sequential extends Module {
   }
 
   forward(x: tf.Tensor): tf.Tensor {
-    return tf.tidy(() => this.children().reduce((current, child) => child.forward(current), x.clone()));
+    return tf.tidy(() => {
+      const out = this.children().reduce((current, child) => child.forward(current), x);
+      // Always a new tensor (an empty Sequential, or children that hand back their input), as callers dispose it.
+      return out === x ? x.clone() : out;
+    });
   }
 }

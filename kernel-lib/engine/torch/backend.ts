@@ -51,8 +51,10 @@ export class TorchBackend extends tf.KernelBackend {
   private readonly data: tf.DataStorage<TorchTensorData>;
   private nextDataId = 0;
   /** Layout copies of a tensor (e.g. a conv filter in oneDNN's preferred layout), freed with the tensor. */
-  private readonly derived = new WeakMap<DataId, Map<string, TensorHandle>>();
+  private readonly derived = new WeakMap<DataId, Map<string, { handle: TensorHandle; signature: string }>>();
   private derivedCount = 0;
+  private readonly dataNumbers = new WeakMap<DataId, number>();
+  private nextDataNumber = 0;
 
   constructor(readonly device: "cpu" | "cuda") {
     super();
@@ -99,7 +101,7 @@ export class TorchBackend extends tf.KernelBackend {
     if (stored.handle !== undefined) addon().dispose(stored.handle);
     const copies = this.derived.get(dataId);
     if (copies) {
-      for (const handle of copies.values()) addon().dispose(handle);
+      for (const copy of copies.values()) addon().dispose(copy.handle);
       this.derivedCount -= copies.size;
       this.derived.delete(dataId);
     }
@@ -196,20 +198,37 @@ export class TorchBackend extends tf.KernelBackend {
   /**
    * A tensor derived from `info` that is computed once per data buffer and freed with it, e.g. a filter
    * converted to the layout the convolution library wants: model weights keep their data between calls.
-   * The returned handle belongs to the cache; callers must not free it.
+   * `signature` names whatever else it was computed from (other tensors' data ids): a cached copy with
+   * another signature is freed and made again. The returned handle belongs to the cache; callers must
+   * not free it.
    */
-  derivedHandle(info: tf.TensorInfo, key: string, make: (handle: TensorHandle) => TensorHandle): TensorHandle {
+  derivedHandle(info: tf.TensorInfo, key: string, make: (handle: TensorHandle) => TensorHandle, signature = ""): TensorHandle {
     let copies = this.derived.get(info.dataId);
     const cached = copies?.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined && cached.signature === signature) return cached.handle;
     const handle = make(this.handleOf(info));
     if (!copies) {
-      copies = new Map<string, TensorHandle>();
+      copies = new Map<string, { handle: TensorHandle; signature: string }>();
       this.derived.set(info.dataId, copies);
     }
-    copies.set(key, handle);
-    this.derivedCount++;
+    if (cached !== undefined) addon().dispose(cached.handle);
+    else this.derivedCount++;
+    copies.set(key, { handle, signature });
     return handle;
+  }
+
+  /**
+   * A number that names `info`'s data buffer for a derivedHandle signature, unique for this backend's
+   * lifetime (data ids that moved in from another backend carry that backend's numbering, so their own
+   * ids could repeat ours).
+   */
+  dataNumber(info: tf.TensorInfo): number {
+    let number = this.dataNumbers.get(info.dataId);
+    if (number === undefined) {
+      number = this.nextDataNumber++;
+      this.dataNumbers.set(info.dataId, number);
+    }
+    return number;
   }
 
   /**

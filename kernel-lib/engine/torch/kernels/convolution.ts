@@ -104,7 +104,7 @@ function emptyChannelsLast(backend: TorchBackend, shape: number[]): TensorHandle
  * that order too (see Conv2DBackpropFilter), and elementwise updates keep their inputs' order, so after
  * the first step an optimizer's new weights are already in it: no filter copy per training step.
  */
-function convWeight(backend: TorchBackend, filter: tf.TensorInfo): TensorHandle {
+export function convWeight(backend: TorchBackend, filter: tf.TensorInfo): TensorHandle {
   return backend.derivedHandle(filter, "oihw-channels-last", (handle) => {
     if (hwioStoredAsOhwi(handle, filter.shape)) return ohwiStoredHwioAsOihw(handle);
     const weight = hwioToChannelsLastOihw(handle, filter.shape);
@@ -144,18 +144,27 @@ function cpuForward(nchw: TensorHandle, weight: TensorHandle, bias: TensorHandle
 }
 
 function forwardConv(backend: TorchBackend, x: tf.TensorInfo, filter: tf.TensorInfo, attrs: tf.Conv2DAttrs, bias: tf.TensorInfo | undefined): { handle: TensorHandle; shape: number[] } {
-  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
+  const { handle, shape } = forwardConvWith(backend, x, filter.shape, attrs, convWeight(backend, filter), bias ? backend.handleOf(bias) : null);
+  const nhwc = nchwAsNhwc(handle);
+  backend.free(handle);
+  return { handle: nhwc, shape };
+}
+
+/**
+ * The forward convolution of NHWC x with an [out, in, h, w] channels_last `weight` (of a [h, w, in, out]
+ * `filterShape` filter) and an optional [out] bias: a fresh channels_last NCHW tensor this caller owns,
+ * with its NHWC shape.
+ */
+export function forwardConvWith(backend: TorchBackend, x: tf.TensorInfo, filterShape: readonly number[], attrs: tf.Conv2DAttrs, weight: TensorHandle, bias: TensorHandle | null): { handle: TensorHandle; shape: number[] } {
+  const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape as [number, number, number, number],
     attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, false, "channelsLast");
   const geometry = planGeometry(info);
   const nchw = convInput(backend, x, geometry, false);
-  const weight = convWeight(backend, filter);
-  const biasHandle = bias ? backend.handleOf(bias) : null;
   const out = backend.device === "cpu"
-    ? cpuForward(nchw, weight, biasHandle, geometry)
-    : convolution.tensor(nchw, weight, biasHandle, geometry.stride, geometry.padding, geometry.dilation, false, [0, 0], 1);
-  const nhwc = nchwAsNhwc(out);
-  backend.free(nchw, out);
-  return { handle: nhwc, shape: info.outShape };
+    ? cpuForward(nchw, weight, bias, geometry)
+    : convolution.tensor(nchw, weight, bias, geometry.stride, geometry.padding, geometry.dilation, false, [0, 0], 1);
+  backend.free(nchw);
+  return { handle: out, shape: info.outShape };
 }
 
 export const convolutionKernels: tf.KernelConfig[] = [

@@ -2,6 +2,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { addReluKernels } from "./add-relu";
 import { convolutionKernels } from "./convolution";
+import { convBatchNormReluKernels } from "./conv-batch-norm-relu";
 import { creationKernels } from "./creation";
 import { elementwiseKernels } from "./elementwise";
 import { gradientKernels } from "./gradient-kernels";
@@ -27,5 +28,6 @@ export const torchKernels: readonly tf.KernelConfig[] = [
   ...gradientKernels,
   ...trainingBatchNormKernels,
   ...addReluKernels,
+  ...convBatchNormReluKernels,
   ...sgdStepKernels,
 ];

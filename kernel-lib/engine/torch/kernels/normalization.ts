@@ -55,7 +55,7 @@ function runningStatisticsBatchNorm(backend: TorchBackend, x: tf.TensorInfo, par
   return normalized;
 }
 
-const addInPlace = aten("add_", "Tensor");
+const addReluInPlace = aten("_add_relu_", "Tensor");
 const reluInPlace = aten("relu_");
 
 export const normalizationKernels: tf.KernelConfig[] = [
@@ -90,9 +90,11 @@ export const normalizationKernels: tf.KernelConfig[] = [
     const normalized = runningStatisticsBatchNorm(backend, x, params, attrs.varianceEpsilon);
     if (residual) {
       const residualNchw = nhwcAsNchw(backend.handleOf(residual));
-      backend.free(addInPlace.tensor(normalized, residualNchw), residualNchw);
+      // Sum and ReLU in one pass (ATen's vectorised add-clamp kernel).
+      backend.free(addReluInPlace.tensor(normalized, residualNchw), residualNchw);
+    } else {
+      backend.free(reluInPlace.tensor(normalized));
     }
-    backend.free(reluInPlace.tensor(normalized));
     const result = nchwAsNhwc(normalized);
     backend.free(normalized);
     return backend.output(result, [...x.shape], "float32");
