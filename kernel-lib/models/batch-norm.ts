@@ -91,8 +91,7 @@ export class BatchNorm2d extends Module {
    * ops as calling forward and then ReLU.
    */
   forwardRelu(x: tf.Tensor, residual?: tf.Tensor): tf.Tensor {
-    // A forward wrapped on this instance (summary()'s forward hooks, a user's) must see the call: no fusing then.
-    if (this.usesRunningStatistics && !Object.prototype.hasOwnProperty.call(this, "forward")) {
+    if (this.usesRunningStatistics && !this.hasWrappedForward()) {
       const fused = x.rank === 4 && x.shape[3] === this.numFeatures
         ? batchNormReluOnTorch({ x, mean: this.runningMean, variance: this.runningVar, offset: this.bias, scale: this.weight, eps: this.eps, residual })
         : undefined;

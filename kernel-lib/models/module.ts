@@ -18,6 +18,14 @@ export abstract class Module {
   /** NHWC input for images. */
   abstract forward(x: tf.Tensor): tf.Tensor;
 
+  /**
+   * Whether this instance's forward is wrapped (an own property shadows the class's: summary()'s forward
+   * hooks, a user's). Fused paths that skip calling forward must then call it instead.
+   */
+  hasWrappedForward(): boolean {
+    return Object.prototype.hasOwnProperty.call(this, "forward");
+  }
+
   /** Short call syntax like PyTorch's `model(x)`. */
   apply(x: tf.Tensor): tf.Tensor {
     return this.forward(x);

@@ -10,11 +10,6 @@ import { defaultGenerator } from "./init";
 import type { Generator } from "../data/generator";
 import { convBatchNormReluOnTorch } from "../engine/torch/conv-batch-norm-relu";
 
-/** Whether the module runs its class's forward: none wrapped on the instance (summary()'s hooks, a user's). */
-function unhooked(module: Module): boolean {
-  return !Object.prototype.hasOwnProperty.call(module, "forward");
-}
-
 /**
  * relu(norm(conv(x)) + residual), residual optional; `relu` is the block's ReLU module, "functional" for the
  * tail of a block (torchvision applies self.relu there too, as a function) or "none" (the downsample
@@ -23,8 +18,8 @@ function unhooked(module: Module): boolean {
  * wrapped forward, each module is called as it is (BatchNorm + ReLU still fused where BatchNorm2d.forwardRelu can).
  */
 function convNormRelu(conv: Module, norm: Module, relu: Module | "functional" | "none", x: tf.Tensor, residual?: tf.Tensor): tf.Tensor {
-  const stockRelu = typeof relu === "string" || (relu.constructor === ReLU && unhooked(relu));
-  if (conv instanceof Conv2d && conv.bias === null && unhooked(conv) && norm instanceof BatchNorm2d && norm.usesRunningStatistics && unhooked(norm) && stockRelu) {
+  const stockRelu = typeof relu === "string" || (!relu.hasWrappedForward() && relu.constructor === ReLU);
+  if (conv instanceof Conv2d && conv.bias === null && !conv.hasWrappedForward() && norm instanceof BatchNorm2d && norm.usesRunningStatistics && !norm.hasWrappedForward() && stockRelu) {
     const fused = convBatchNormReluOnTorch({ x, filter: conv.weight, strides: conv.stride, padding: conv.padding, mean: norm.runningMean, variance: norm.runningVar,
       offset: norm.bias, scale: norm.weight, eps: norm.eps, relu: relu !== "none", residual });
     if (fused) return fused;
@@ -40,7 +35,7 @@ function convNormRelu(conv: Module, norm: Module, relu: Module | "functional" | 
 
 /** The block's shortcut: torchvision's Sequential(conv1x1, BatchNorm) through convNormRelu, anything else as it is. */
 function shortcut(downsample: Module, x: tf.Tensor): tf.Tensor {
-  if (downsample instanceof Sequential && unhooked(downsample) && downsample.length === 2 && downsample[0] instanceof Conv2d && downsample[1] instanceof BatchNorm2d) {
+  if (downsample instanceof Sequential && !downsample.hasWrappedForward() && downsample.length === 2 && downsample[0] instanceof Conv2d && downsample[1] instanceof BatchNorm2d) {
     return convNormRelu(downsample[0], downsample[1], "none", x);
   }
   return downsample.forward(x);
@@ -72,8 +67,8 @@ export class BasicBlock extends Module {
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => {
-      // BatchNorm + ReLU (+ shortcut) through forwardRelu: on backend torch fused kernels that write one tensor
-      // instead of two or three; elsewhere the plain TF.js ops. A replaced `relu` module is called as it is.
+      // Convolution + BatchNorm + ReLU (+ shortcut) through convNormRelu: on backend torch in eval form one folded
+      // convolution each; elsewhere the modules one by one. A replaced `relu` module is called as it is.
       const out = convNormRelu(this.conv1, this.bn1, this.relu, x);
       const identity = this.downsample === null ? x : shortcut(this.downsample, x);
       return convNormRelu(this.conv2, this.bn2, "functional", out, identity);

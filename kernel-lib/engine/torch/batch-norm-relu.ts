@@ -6,7 +6,7 @@
  * keeps its TF.js ops, whose gradients are known.
  */
 import * as tf from "@tensorflow/tfjs";
-import { fusedKernelAvailable } from "./fused-kernel-available";
+import { areChannelVectors, gradientFreeKernelAvailable } from "./fused-kernel-available";
 import { torchBatchNormRelu } from "./fused-kernel-names";
 
 export interface BatchNormReluInputs {
@@ -21,11 +21,9 @@ export interface BatchNormReluInputs {
 }
 
 export function batchNormReluOnTorch(inputs: BatchNormReluInputs): tf.Tensor | undefined {
-  if (tf.engine().state.gradientDepth > 0 || !fusedKernelAvailable(torchBatchNormRelu)) return undefined;
+  if (!gradientFreeKernelAvailable(torchBatchNormRelu)) return undefined;
   const { x, mean, variance, offset, scale, residual } = inputs;
-  const channels = x.shape[3];
-  const perChannel = [mean, variance, offset, scale].every((parameter) => parameter.rank === 1 && parameter.shape[0] === channels && parameter.dtype === "float32");
-  if (x.rank !== 4 || x.dtype !== "float32" || !perChannel) return undefined;
+  if (x.rank !== 4 || x.dtype !== "float32" || !areChannelVectors([mean, variance, offset, scale], x.shape[3])) return undefined;
   if (residual && (residual.dtype !== "float32" || !tf.util.arraysEqual(residual.shape, x.shape))) return undefined;
   const tensors: tf.NamedTensorMap = residual ? { x, mean, variance, offset, scale, residual } : { x, mean, variance, offset, scale };
   return tf.engine().runKernel(torchBatchNormRelu, tensors, { varianceEpsilon: inputs.eps }) as unknown as tf.Tensor;

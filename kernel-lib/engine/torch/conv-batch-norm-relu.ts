@@ -6,7 +6,7 @@
  * the caller then runs its modules one by one.
  */
 import * as tf from "@tensorflow/tfjs";
-import { fusedKernelAvailable } from "./fused-kernel-available";
+import { areChannelVectors, gradientFreeKernelAvailable } from "./fused-kernel-available";
 import { torchConvBatchNormRelu } from "./fused-kernel-names";
 
 export interface ConvBatchNormReluInputs {
@@ -27,10 +27,9 @@ export interface ConvBatchNormReluInputs {
 }
 
 export function convBatchNormReluOnTorch(inputs: ConvBatchNormReluInputs): tf.Tensor | undefined {
-  if (tf.engine().state.gradientDepth > 0 || !fusedKernelAvailable(torchConvBatchNormRelu)) return undefined;
+  if (!gradientFreeKernelAvailable(torchConvBatchNormRelu)) return undefined;
   const { x, filter, mean, variance, offset, scale, residual } = inputs;
-  const outChannels = filter.shape[3];
-  const perChannel = [mean, variance, offset, scale].every((parameter) => parameter.rank === 1 && parameter.shape[0] === outChannels && parameter.dtype === "float32");
+  const perChannel = areChannelVectors([mean, variance, offset, scale], filter.shape[3]);
   if (x.rank !== 4 || filter.rank !== 4 || x.dtype !== "float32" || filter.dtype !== "float32" || x.shape[3] !== filter.shape[2] || !perChannel) return undefined;
   if (residual && residual.dtype !== "float32") return undefined;
   const p = inputs.padding;

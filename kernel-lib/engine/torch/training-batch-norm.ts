@@ -4,7 +4,7 @@
  * loadTorchBackend() registered the kernel, it answers undefined and the caller keeps its TF.js path.
  */
 import * as tf from "@tensorflow/tfjs";
-import { fusedKernelAvailable } from "./fused-kernel-available";
+import { areChannelVectors, fusedKernelAvailable } from "./fused-kernel-available";
 import { torchTrainingBatchNorm } from "./fused-kernel-names";
 
 export interface TrainingBatchNormResult {
@@ -28,9 +28,7 @@ export interface TrainingBatchNormInputs {
 export function trainingBatchNormOnTorch(inputs: TrainingBatchNormInputs): TrainingBatchNormResult | undefined {
   if (!fusedKernelAvailable(torchTrainingBatchNorm)) return undefined;
   const { x, scale, offset, runningMean, runningVar } = inputs;
-  const channels = x.shape[3];
-  const perChannel = [scale, offset, runningMean, runningVar].every((parameter) => parameter.rank === 1 && parameter.shape[0] === channels && parameter.dtype === "float32");
-  if (x.rank !== 4 || x.dtype !== "float32" || !perChannel) return undefined;
+  if (x.rank !== 4 || x.dtype !== "float32" || !areChannelVectors([scale, offset, runningMean, runningVar], x.shape[3])) return undefined;
   const [y, saveMean, saveInvstd, newRunningMean, newRunningVar] = tf.engine().runKernel(torchTrainingBatchNorm, { x, scale, offset, runningMean, runningVar },
     { varianceEpsilon: inputs.eps, momentum: inputs.momentum }) as unknown as tf.Tensor[];
   // The batch statistics are saved by the gradient (outputsToSave); the caller's tidy disposes them here.

@@ -6,11 +6,31 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { aten } from "../aten";
+import { TensorHandle } from "../native-addon";
+import { TorchBackend } from "../backend";
+import { nhwcAsNchw } from "./layout";
 import { input, torchKernel } from "./torch-kernel";
 
 import { torchAddRelu } from "../fused-kernel-names";
 
 export { torchAddRelu };
+
+const addInPlace = aten("add_", "Tensor");
+const reluInPlace = aten("relu_");
+const addReluInPlace = aten("_add_relu_", "Tensor");
+
+/**
+ * The tail of an eval-mode block on a fresh NCHW tensor the calling kernel owns (it is written in place):
+ * `+ residual` (an NHWC tensor of the same shape) and/or ReLU, the two in one pass (ATen's add-clamp kernel).
+ */
+export function addResidualThenRelu(backend: TorchBackend, own: TensorHandle, residual: tf.TensorInfo | undefined, relu: boolean): void {
+  if (residual) {
+    const residualNchw = nhwcAsNchw(backend.handleOf(residual));
+    backend.free((relu ? addReluInPlace : addInPlace).tensor(own, residualNchw), residualNchw);
+  } else if (relu) {
+    backend.free(reluInPlace.tensor(own));
+  }
+}
 
 export const addReluKernels: tf.KernelConfig[] = [
   torchKernel(torchAddRelu, (inputs, backend) => {

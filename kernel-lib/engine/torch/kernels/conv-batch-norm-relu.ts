@@ -11,7 +11,8 @@ import { aten } from "../aten";
 import { atenMemoryFormat, TensorHandle } from "../native-addon";
 import { TorchBackend } from "../backend";
 import { convWeight, forwardConvWith } from "./convolution";
-import { nchwAsNhwc, nhwcAsNchw } from "./layout";
+import { nchwAsNhwc } from "./layout";
+import { addResidualThenRelu } from "./add-relu";
 import { input, torchKernel } from "./torch-kernel";
 import { torchConvBatchNormRelu } from "../fused-kernel-names";
 
@@ -28,36 +29,36 @@ const multiply = aten("mul", "Tensor");
 const subtract = aten("sub", "Tensor");
 const reshape = aten("reshape");
 const contiguous = aten("contiguous");
-const addInPlace = aten("add_", "Tensor");
-const reluInPlace = aten("relu_");
-const addReluInPlace = aten("_add_relu_", "Tensor");
 
 /** [folded weight (out, in, h, w) channels_last, folded bias (out)], both owned by the filter's cache. */
 function foldedWeightAndBias(backend: TorchBackend, filter: tf.TensorInfo, params: tf.TensorInfo[], epsilon: number): [TensorHandle, TensorHandle] {
   const [mean, variance, offset, scale] = params;
   const signature = `${params.map((info) => backend.dataNumber(info)).join(",")};${epsilon}`;
+  // s = gamma / sqrt(var + eps), made at most once per fold (weight and bias go stale together).
+  let perChannel: TensorHandle | undefined;
   const factor = (): TensorHandle => {
-    const shifted = addScalar.tensor(backend.handleOf(variance), epsilon);
-    const inverse = rsqrt.tensor(shifted);
-    const result = multiply.tensor(inverse, backend.handleOf(scale));
-    backend.free(shifted, inverse);
-    return result;
+    if (perChannel === undefined) {
+      const shifted = addScalar.tensor(backend.handleOf(variance), epsilon);
+      const inverse = rsqrt.tensor(shifted);
+      perChannel = multiply.tensor(inverse, backend.handleOf(scale));
+      backend.free(shifted, inverse);
+    }
+    return perChannel;
   };
   const weight = backend.derivedHandle(filter, "batch-norm-folded-weight", () => {
-    const perChannel = factor();
-    const column = reshape.tensor(perChannel, [-1, 1, 1, 1]);
+    const column = reshape.tensor(factor(), [-1, 1, 1, 1]);
     const product = multiply.tensor(convWeight(backend, filter), column);
     const folded = contiguous.tensor(product, atenMemoryFormat.channelsLast);
-    backend.free(perChannel, column, product);
+    backend.free(column, product);
     return folded;
   }, signature);
   const bias = backend.derivedHandle(filter, "batch-norm-folded-bias", () => {
-    const perChannel = factor();
-    const shift = multiply.tensor(backend.handleOf(mean), perChannel);
+    const shift = multiply.tensor(backend.handleOf(mean), factor());
     const folded = subtract.tensor(backend.handleOf(offset), shift);
-    backend.free(perChannel, shift);
+    backend.free(shift);
     return folded;
   }, signature);
+  if (perChannel !== undefined) backend.free(perChannel);
   return [weight, bias];
 }
 
@@ -78,12 +79,8 @@ export const convBatchNormReluKernels: tf.KernelConfig[] = [
         backend.free(out.handle);
         throw new Error(`torch backend: ${torchConvBatchNormRelu}'s residual has shape [${residual.shape}], the convolution gives [${out.shape}]`);
       }
-      const residualNchw = nhwcAsNchw(backend.handleOf(residual));
-      // One pass for the sum and the ReLU (ATen's vectorised add-clamp kernel) instead of add_ then relu_.
-      backend.free((attrs.relu ? addReluInPlace : addInPlace).tensor(out.handle, residualNchw), residualNchw);
-    } else if (attrs.relu) {
-      backend.free(reluInPlace.tensor(out.handle));
     }
+    addResidualThenRelu(backend, out.handle, residual, attrs.relu);
     const result = nchwAsNhwc(out.handle);
     backend.free(out.handle);
     return backend.output(result, out.shape, "float32");

@@ -6,6 +6,7 @@ import { TorchBackend } from "../backend";
 import { nchwAsNhwc, nhwcAsNchw } from "./layout";
 import { input, sizeOf, torchKernel } from "./torch-kernel";
 import { torchBatchNormRelu } from "../fused-kernel-names";
+import { addResidualThenRelu } from "./add-relu";
 
 /** A per-channel parameter: numel C and every axis but the last of size 1 ([C], [1,1,1,C]...). */
 function isPerChannel(info: tf.TensorInfo | undefined, channels: number): boolean {
@@ -55,9 +56,6 @@ function runningStatisticsBatchNorm(backend: TorchBackend, x: tf.TensorInfo, par
   return normalized;
 }
 
-const addReluInPlace = aten("_add_relu_", "Tensor");
-const reluInPlace = aten("relu_");
-
 export const normalizationKernels: tf.KernelConfig[] = [
   torchKernel("FusedBatchNorm", (inputs, backend, attrs: tf.FusedBatchNormAttrs) => {
     const x = input(inputs, "x", "FusedBatchNorm");
@@ -88,13 +86,7 @@ export const normalizationKernels: tf.KernelConfig[] = [
       throw new Error(`torch backend: ${torchBatchNormRelu} takes NHWC x, per-channel [C] parameters and a residual of x's shape; got x [${x.shape}]`);
     }
     const normalized = runningStatisticsBatchNorm(backend, x, params, attrs.varianceEpsilon);
-    if (residual) {
-      const residualNchw = nhwcAsNchw(backend.handleOf(residual));
-      // Sum and ReLU in one pass (ATen's vectorised add-clamp kernel).
-      backend.free(addReluInPlace.tensor(normalized, residualNchw), residualNchw);
-    } else {
-      backend.free(reluInPlace.tensor(normalized));
-    }
+    addResidualThenRelu(backend, normalized, residual, true);
     const result = nchwAsNhwc(normalized);
     backend.free(normalized);
     return backend.output(result, [...x.shape], "float32");
