@@ -12,9 +12,11 @@
  *
  * Datasets that can (DirectBatchSource: an ImageFolder whose whole transform runs in the decoder) write
  * each sample straight into its batch's buffer: no array per sample, no copy, less garbage to collect.
+ * Batch buffers themselves are reused when the backend copies tensor values (BatchBufferPool).
  */
 import * as tf from "@tensorflow/tfjs";
 import { checkOptionNames } from "./check-options";
+import { backendCopiesWrittenValues, BatchBufferPool } from "./batch-buffer-pool";
 import { isDirectBatchSource, SkippedSampleError, type Dataset } from "./dataset";
 import { Generator } from "./generator";
 import { Image } from "./image";
@@ -45,6 +47,8 @@ export interface DataLoaderOptions {
 
 interface CollatedBatch {
   views: Float32Array[];
+  /** The pool's buffers this batch was assembled in (the views, or what they were sliced from). */
+  buffers: Float32Array[];
   shape: [number, number, number];
   labels: Int32Array;
 }
@@ -85,6 +89,8 @@ export class DataLoader<X extends SampleInput = Image> implements AsyncIterable<
   readonly generator: Generator;
   /** Items left out of batches because the dataset skipped them (onError: "skip"). */
   readonly skipped: string[] = [];
+  /** Batch buffers, reused across batches and epochs when the backend copies tensor values. */
+  readonly bufferPool: BatchBufferPool;
 
   constructor(dataset: Dataset<[X, number]>, options: DataLoaderOptions = {}) {
     if (!dataset || typeof dataset.getItem !== "function" || !Number.isInteger(dataset.length)) {
@@ -97,6 +103,8 @@ export class DataLoader<X extends SampleInput = Image> implements AsyncIterable<
     this.dropLast = options.dropLast ?? false;
     this.prefetch = options.prefetch === 0 ? 0 : positiveInteger(options.prefetch ?? 2, "prefetch");
     this.concurrency = positiveInteger(options.concurrency ?? 8, "concurrency");
+    // Enough for every batch in flight with a few views each (FixMatch's weak + strong).
+    this.bufferPool = new BatchBufferPool((this.prefetch + 2) * 3);
     this.generator = options.generator ?? new Generator(options.seed ?? defaultGenerator.nextUint32());
   }
 
@@ -138,7 +146,7 @@ export class DataLoader<X extends SampleInput = Image> implements AsyncIterable<
     /** Loads a batch's samples into one buffer (rows of skipped samples closed up afterwards). */
     const loadDirectBatch = async (first: number, last: number, shape: [number, number, number]): Promise<CollatedBatch | null> => {
       const perImage = shape[0] * shape[1] * shape[2];
-      const buffer = new Float32Array((last - first) * perImage);
+      const buffer = this.bufferPool.take((last - first) * perImage);
       const labels = new Int32Array(last - first);
       const loaded = new Uint8Array(last - first);
       const loadRow = async (row: number): Promise<void> => {
@@ -161,7 +169,7 @@ export class DataLoader<X extends SampleInput = Image> implements AsyncIterable<
         count++;
       }
       if (count === 0) return null;
-      return { views: [count === last - first ? buffer : buffer.slice(0, count * perImage)], shape, labels: labels.slice(0, count) };
+      return { views: [count === last - first ? buffer : buffer.slice(0, count * perImage)], buffers: [buffer], shape, labels: labels.slice(0, count) };
     };
     const startBatch = (batchIndex: number): void => {
       const first = batchIndex * this.batchSize;
@@ -174,7 +182,7 @@ export class DataLoader<X extends SampleInput = Image> implements AsyncIterable<
       }
       const items: Promise<[X, number] | null>[] = [];
       for (let position = first; position < last; position++) items.push(loadItem(position));
-      const batch = Promise.all(items).then((loaded) => (stopped ? null : collate(loaded, first)));
+      const batch = Promise.all(items).then((loaded) => (stopped ? null : collate(loaded, first, this.bufferPool)));
       // A batch abandoned by an early stop must not surface as an unhandled rejection.
       batch.catch(() => undefined);
       pending.push(batch);
@@ -188,6 +196,8 @@ export class DataLoader<X extends SampleInput = Image> implements AsyncIterable<
         if (!collated) continue; // every item of this batch was skipped
         const images = collated.views.map((data) => tf.tensor4d(data, [collated.labels.length, ...collated.shape], "float32"));
         const labels = tf.tensor1d(collated.labels, "int32");
+        const copied = backendCopiesWrittenValues();
+        this.bufferPool.recycle(collated.buffers.filter((buffer) => copied || !collated.views.includes(buffer)));
         yield [...images, labels] as BatchOf<X>;
       }
     } finally {
@@ -217,7 +227,7 @@ export class DataLoader<X extends SampleInput = Image> implements AsyncIterable<
 }
 
 /** Stacks a batch's samples (dropping skipped ones) into one NHWC buffer per view. */
-function collate<X extends SampleInput>(loaded: ([X, number] | null)[], firstPosition: number): CollatedBatch | null {
+function collate<X extends SampleInput>(loaded: ([X, number] | null)[], firstPosition: number, pool: BatchBufferPool): CollatedBatch | null {
   const present = loaded.filter((item): item is [X, number] => item !== null);
   if (present.length === 0) return null;
   const viewsOf = (input: X): Image[] => (Array.isArray(input) ? input : [input]);
@@ -225,7 +235,7 @@ function collate<X extends SampleInput>(loaded: ([X, number] | null)[], firstPos
   for (const [index, view] of reference.entries()) checkCollatable(view, firstPosition, index);
   const shape = reference[0].shape;
   const perImage = shape[0] * shape[1] * shape[2];
-  const views = reference.map(() => new Float32Array(present.length * perImage));
+  const views = reference.map(() => pool.take(present.length * perImage));
   const labels = new Int32Array(present.length);
   present.forEach(([input, label], row) => {
     const imageViews = viewsOf(input);
@@ -245,7 +255,7 @@ function collate<X extends SampleInput>(loaded: ([X, number] | null)[], firstPos
     if (!Number.isInteger(label)) throw new Error(`DataLoader: label ${label} of sample at position ${firstPosition + row} is not an integer class index`);
     labels[row] = label;
   });
-  return { views, shape, labels };
+  return { views, buffers: views, shape, labels };
 }
 
 function checkCollatable(view: unknown, position: number, viewIndex: number): void {

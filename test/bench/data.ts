@@ -14,6 +14,7 @@ import * as path from "node:path";
 import { spawnSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs";
 import { CIFAR10 } from "../../kernel-lib/data/cifar10";
+import { loadTorchBackend } from "../../kernel-lib/engine";
 import { DataLoader } from "../../kernel-lib/data/data-loader";
 import { ImageFolder } from "../../kernel-lib/data/image-folder";
 import { jpegDecoderChoice, nativeJpegStatus } from "../../kernel-lib/data/native-jpeg";
@@ -22,7 +23,7 @@ import { Compose, Normalize, RandomCrop, RandomHorizontalFlip, RandomResizedCrop
 const SHARED = path.resolve(__dirname, "../../../shared/data");
 const HYMENOPTERA_TRAIN = process.env.BENCH_IMAGE_FOLDER ?? path.join(SHARED, "hymenoptera_data/train");
 const CIFAR_ROOT = process.env.BENCH_CIFAR_ROOT ?? path.join(SHARED, "cifar-10-batches-bin-subset");
-const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 2);
+const EPOCHS = Number(process.env.BENCH_EPOCHS ?? 4);
 
 const PYTHON_BENCH = `
 import sys, time, json, os, numpy as np, torch
@@ -42,7 +43,7 @@ class CifarBinary(torch.utils.data.Dataset):
 cpu = {}
 def rate(name, dataset, batch_size, workers):
     loader = torch.utils.data.DataLoader(dataset, batch_size=batch_size, shuffle=True, num_workers=workers, persistent_workers=workers > 0)
-    for _ in loader: break  # warm-up (starts workers, fills caches)
+    for _ in loader: pass  # warm-up epoch (starts workers, fills caches), as on our side
     start, start_cpu, n = time.perf_counter(), time.process_time(), 0
     for _ in range(epochs):
         for images, labels in loader: n += images.shape[0]
@@ -61,11 +62,10 @@ interface Throughput {
   cpuMsPerImage: number;
 }
 
-async function throughput(loader: DataLoader, epochs: number, fullWarmUpEpoch = false): Promise<Throughput> {
-  for await (const batch of loader) {
-    tf.dispose(batch); // warm-up: JIT, sharp's thread pool, file cache (a whole epoch fills cacheImages)
-    if (!fullWarmUpEpoch) break;
-  }
+/** Steady-state throughput: one whole warm-up epoch first (on both sides), then `epochs` measured. */
+async function throughput(loader: DataLoader, epochs: number): Promise<Throughput> {
+  // Warm-up: JIT, sharp's thread pool, the file cache, the loader's batch buffers, cacheImages.
+  for await (const batch of loader) tf.dispose(batch);
   const before = tf.memory().numTensors;
   const startCpu = process.cpuUsage();
   const start = process.hrtime.bigint();
@@ -99,7 +99,10 @@ function average(a: Throughput, b: Throughput): Throughput {
 }
 
 async function main(): Promise<void> {
-  await tf.setBackend("cpu");
+  // The backend the notebooks train on: batches become torch tensors (a copy, so the loader reuses its
+  // batch buffers); the cpu backend keeps each batch's array, so there every batch is a new one.
+  const torch = loadTorchBackend();
+  await tf.setBackend(torch.available ? "torch" : "cpu");
   const imagenet = new Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]);
   const trainTransform = new Compose([new RandomResizedCrop(224), new RandomHorizontalFlip(), new ToTensor(), imagenet]);
   const hymenoptera = new ImageFolder(HYMENOPTERA_TRAIN, { transform: trainTransform });
@@ -117,7 +120,7 @@ async function main(): Promise<void> {
     hymenoptera: await throughput(new DataLoader(hymenoptera, { batchSize: 32, shuffle: true, seed: 0 }), EPOCHS),
     hymenopteraSharp: await withSharpDecoder(() => throughput(new DataLoader(hymenopteraSharp, { batchSize: 32, shuffle: true, seed: 0 }), EPOCHS)),
     hymenopteraExact: await throughput(new DataLoader(hymenopteraExact, { batchSize: 32, shuffle: true, seed: 0 }), EPOCHS),
-    hymenopteraCached: await throughput(new DataLoader(hymenopteraCached, { batchSize: 32, shuffle: true, seed: 0 }), EPOCHS, true),
+    hymenopteraCached: await throughput(new DataLoader(hymenopteraCached, { batchSize: 32, shuffle: true, seed: 0 }), EPOCHS),
     cifar: await throughput(new DataLoader(cifar, { batchSize: 128, shuffle: true, seed: 0 }), EPOCHS),
   });
   // Ours is measured before and after torchvision and averaged, so a change in the load of a
@@ -125,6 +128,7 @@ async function main(): Promise<void> {
   const before = await measureOurs();
   const python = spawnSync("/usr/bin/python3", ["-c", PYTHON_BENCH, HYMENOPTERA_TRAIN, CIFAR_ROOT, String(EPOCHS)], { encoding: "utf8" });
   const after = await measureOurs();
+  if (process.env.BENCH_DEBUG) console.log(JSON.stringify({ before, after }));
   const ours = {
     hymenoptera: average(before.hymenoptera, after.hymenoptera),
     hymenopteraSharp: average(before.hymenopteraSharp, after.hymenopteraSharp),
@@ -133,7 +137,7 @@ async function main(): Promise<void> {
     cifar: average(before.cifar, after.cifar),
   };
   const os = await import("node:os");
-  console.log(`data pipeline throughput (images/s), ${EPOCHS} epochs after a warm-up batch, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}`);
+  console.log(`data pipeline throughput (images/s), ${EPOCHS} epochs after a warm-up epoch, ${os.cpus().length} cores, load average ${os.loadavg()[0].toFixed(1)}, TF.js backend ${tf.getBackend()}`);
   console.log(`  hymenoptera train (${hymenoptera.length} JPEGs): decode + RandomResizedCrop 224 + flip + normalize, batch 32`);
   const decoder = nativeJpegStatus();
   console.log(

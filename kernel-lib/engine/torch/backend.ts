@@ -56,6 +56,9 @@ export class TorchBackend extends tf.KernelBackend {
   private readonly dataNumbers = new WeakMap<DataId, number>();
   private nextDataNumber = 0;
 
+  /** `write` copies the values into a torch tensor, so callers may reuse the array (DataLoader's batch buffers). */
+  readonly copiesWrittenValues = true;
+
   constructor(readonly device: "cpu" | "cuda") {
     super();
     this.data = new tf.DataStorage<TorchTensorData>(this, tf.engine());
