@@ -2,6 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define LAB_HAVE_SSE41_PATH 1
+#endif
 
 namespace labjpeg {
 namespace {
@@ -64,7 +70,10 @@ BilinearResampler::BilinearResampler(int inputHeight, int inputWidth, int output
       outputWidth_(outputWidth),
       horizontal_(inputWidth, outputWidth),
       vertical_(inputHeight, outputHeight),
-      rows_(size_t(inputHeight) * outputWidth * 3) {}
+      rows_(size_t(inputHeight) * outputWidth * 3) {
+  // Output pixels whose last tap is not the row's last pixel (see HorizontalTapsSse41).
+  while (vectorEnd_ < outputWidth && horizontal_.first(vectorEnd_) + horizontal_.taps() <= inputWidth - 1) vectorEnd_++;
+}
 
 // The hot loops are free functions compiled twice (target_clones): for AVX2, whose 8-lane 32-bit
 // multiplies the loops vectorize to (about 1.4x faster here), and for the baseline x86-64; the
@@ -76,9 +85,9 @@ BilinearResampler::BilinearResampler(int inputHeight, int inputWidth, int output
 #endif
 
 template <int kTaps>
-inline __attribute__((always_inline)) void HorizontalTaps(const uint8_t* pixels, uint8_t* out, int outputWidth, const FilterTaps& taps) {
+inline __attribute__((always_inline)) void HorizontalTaps(const uint8_t* pixels, uint8_t* out, int firstOutput, int outputWidth, const FilterTaps& taps) {
   const int count = kTaps > 0 ? kTaps : taps.taps();
-  for (int x = 0; x < outputWidth; x++) {
+  for (int x = firstOutput; x < outputWidth; x++) {
     const int32_t* weights = taps.weights(x);
     const uint8_t* source = pixels + size_t(taps.first(x)) * 3;
     int32_t r = kHalf;
@@ -95,19 +104,66 @@ inline __attribute__((always_inline)) void HorizontalTaps(const uint8_t* pixels,
   }
 }
 
-LAB_VECTOR_CLONES void HorizontalRow(const uint8_t* pixels, uint8_t* out, int outputWidth, const FilterTaps& taps) {
+#ifdef LAB_HAVE_SSE41_PATH
+// The same sums with the three channels of a pixel in one vector: each tap loads 4 bytes (R, G, B and
+// the next pixel's R, whose lane is ignored), widens them to 32 bits and multiplies by the tap's
+// weight; the same integer arithmetic as the scalar loop, so the same bytes (about 3x faster).
+// Output pixels [0, vectorEnd) only: their last tap's 4-byte load stays inside the row, and all but
+// the last output pixel may store 4 bytes (the 4th is overwritten by the next pixel).
+template <int kTaps>
+__attribute__((target("sse4.1"), always_inline)) inline void HorizontalTapsSse41(const uint8_t* pixels, uint8_t* out, int vectorEnd, int outputWidth, const FilterTaps& taps) {
+  const int count = kTaps > 0 ? kTaps : taps.taps();
+  const __m128i half = _mm_set1_epi32(kHalf);
+  for (int x = 0; x < vectorEnd; x++) {
+    const int32_t* weights = taps.weights(x);
+    const uint8_t* source = pixels + size_t(taps.first(x)) * 3;
+    __m128i sum = half;
+    for (int k = 0; k < count; k++) {
+      int32_t fourBytes;
+      std::memcpy(&fourBytes, source + 3 * k, 4);
+      const __m128i channels = _mm_cvtepu8_epi32(_mm_cvtsi32_si128(fourBytes));
+      sum = _mm_add_epi32(sum, _mm_mullo_epi32(channels, _mm_set1_epi32(weights[k])));
+    }
+    // >> 22, then clamp to 0..255 by the saturating packs (as ToByte).
+    const __m128i shifted = _mm_srai_epi32(sum, kPrecisionBits);
+    const __m128i bytes = _mm_packus_epi16(_mm_packs_epi32(shifted, shifted), _mm_setzero_si128());
+    const int32_t packed = _mm_cvtsi128_si32(bytes);
+    std::memcpy(out + 3 * x, &packed, x + 1 < outputWidth ? 4 : 3);
+  }
+}
+
+__attribute__((target("sse4.1"))) void HorizontalRowSse41(const uint8_t* pixels, uint8_t* out, int vectorEnd, int outputWidth, const FilterTaps& taps) {
+  switch (taps.taps()) {
+    case 1: return HorizontalTapsSse41<1>(pixels, out, vectorEnd, outputWidth, taps);
+    case 2: return HorizontalTapsSse41<2>(pixels, out, vectorEnd, outputWidth, taps);
+    case 3: return HorizontalTapsSse41<3>(pixels, out, vectorEnd, outputWidth, taps);
+    case 4: return HorizontalTapsSse41<4>(pixels, out, vectorEnd, outputWidth, taps);
+    case 5: return HorizontalTapsSse41<5>(pixels, out, vectorEnd, outputWidth, taps);
+    case 6: return HorizontalTapsSse41<6>(pixels, out, vectorEnd, outputWidth, taps);
+    default: return HorizontalTapsSse41<0>(pixels, out, vectorEnd, outputWidth, taps);
+  }
+}
+
+bool HasSse41() {
+  static const bool has = __builtin_cpu_supports("sse4.1");
+  return has;
+}
+#endif
+
+// Output pixels [firstOutput, outputWidth) of one row.
+LAB_VECTOR_CLONES void HorizontalRow(const uint8_t* pixels, uint8_t* out, int firstOutput, int outputWidth, const FilterTaps& taps) {
   // Fixed tap counts for the common shrink factors (up to ~4x) let the compiler unroll the taps.
   switch (taps.taps()) {
-    case 1: return HorizontalTaps<1>(pixels, out, outputWidth, taps);
-    case 2: return HorizontalTaps<2>(pixels, out, outputWidth, taps);
-    case 3: return HorizontalTaps<3>(pixels, out, outputWidth, taps);
-    case 4: return HorizontalTaps<4>(pixels, out, outputWidth, taps);
-    case 5: return HorizontalTaps<5>(pixels, out, outputWidth, taps);
-    case 6: return HorizontalTaps<6>(pixels, out, outputWidth, taps);
-    case 7: return HorizontalTaps<7>(pixels, out, outputWidth, taps);
-    case 8: return HorizontalTaps<8>(pixels, out, outputWidth, taps);
-    case 9: return HorizontalTaps<9>(pixels, out, outputWidth, taps);
-    default: return HorizontalTaps<0>(pixels, out, outputWidth, taps);
+    case 1: return HorizontalTaps<1>(pixels, out, firstOutput, outputWidth, taps);
+    case 2: return HorizontalTaps<2>(pixels, out, firstOutput, outputWidth, taps);
+    case 3: return HorizontalTaps<3>(pixels, out, firstOutput, outputWidth, taps);
+    case 4: return HorizontalTaps<4>(pixels, out, firstOutput, outputWidth, taps);
+    case 5: return HorizontalTaps<5>(pixels, out, firstOutput, outputWidth, taps);
+    case 6: return HorizontalTaps<6>(pixels, out, firstOutput, outputWidth, taps);
+    case 7: return HorizontalTaps<7>(pixels, out, firstOutput, outputWidth, taps);
+    case 8: return HorizontalTaps<8>(pixels, out, firstOutput, outputWidth, taps);
+    case 9: return HorizontalTaps<9>(pixels, out, firstOutput, outputWidth, taps);
+    default: return HorizontalTaps<0>(pixels, out, firstOutput, outputWidth, taps);
   }
 }
 
@@ -128,7 +184,17 @@ LAB_VECTOR_CLONES void VerticalPass(const uint8_t* rows, uint8_t* output, int ou
 }
 
 void BilinearResampler::AddRow(int row, const uint8_t* pixels) {
-  HorizontalRow(pixels, rows_.data() + size_t(row) * outputWidth_ * 3, outputWidth_, horizontal_);
+  uint8_t* out = rows_.data() + size_t(row) * outputWidth_ * 3;
+#ifdef LAB_HAVE_SSE41_PATH
+  if (vectorEnd_ > 0 && HasSse41()) {
+    HorizontalRowSse41(pixels, out, vectorEnd_, outputWidth_, horizontal_);
+    if (vectorEnd_ == outputWidth_) return;
+    // The last few output pixels, whose windows end at the row's last pixel: the scalar loop.
+    HorizontalRow(pixels, out, vectorEnd_, outputWidth_, horizontal_);
+    return;
+  }
+#endif
+  HorizontalRow(pixels, out, 0, outputWidth_, horizontal_);
 }
 
 void BilinearResampler::Finish(uint8_t* output) const {

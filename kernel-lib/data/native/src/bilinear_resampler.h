@@ -42,6 +42,7 @@ class BilinearResampler {
   FilterTaps horizontal_;
   FilterTaps vertical_;
   std::vector<uint8_t> rows_;  // horizontally resized rows, inputHeight x outputWidth x 3
+  int vectorEnd_ = 0;          // output pixels [0, vectorEnd_) may take the vector path
 };
 
 }  // namespace labjpeg
