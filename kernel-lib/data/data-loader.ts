@@ -41,7 +41,7 @@ export interface DataLoaderOptions {
   seed?: number;
   /** Batches assembled ahead of the one being consumed (default 2). */
   prefetch?: number;
-  /** Items loading at once (default 8: enough to keep libuv's 4 threads busy). */
+  /** Items loading at once (default: twice libuv's thread pool, UV_THREADPOOL_SIZE or 4, so every decode thread stays busy). */
   concurrency?: number;
 }
 
@@ -74,6 +74,16 @@ class Slots {
   }
 }
 
+/**
+ * Twice the threads of libuv's pool, where the decoders run: one item decoding and one waiting per thread.
+ * The pool has UV_THREADPOOL_SIZE threads when that was set before Node started (the notebook kernel's
+ * launcher sets one per core), else libuv's 4.
+ */
+export function defaultConcurrency(): number {
+  const threads = Number(process.env.UV_THREADPOOL_SIZE);
+  return 2 * (Number.isInteger(threads) && threads > 0 ? Math.min(threads, 1024) : 4);
+}
+
 function positiveInteger(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1) throw new Error(`DataLoader: ${name} must be a positive integer, got ${value}`);
   return value;
@@ -102,7 +112,7 @@ export class DataLoader<X extends SampleInput = Image> implements AsyncIterable<
     this.shuffle = options.shuffle ?? false;
     this.dropLast = options.dropLast ?? false;
     this.prefetch = options.prefetch === 0 ? 0 : positiveInteger(options.prefetch ?? 2, "prefetch");
-    this.concurrency = positiveInteger(options.concurrency ?? 8, "concurrency");
+    this.concurrency = positiveInteger(options.concurrency ?? defaultConcurrency(), "concurrency");
     // Enough for every batch in flight with a few views each (FixMatch's weak + strong).
     this.bufferPool = new BatchBufferPool((this.prefetch + 2) * 3);
     this.generator = options.generator ?? new Generator(options.seed ?? defaultGenerator.nextUint32());

@@ -242,3 +242,19 @@ test("samples decoded straight into the batch (ImageFolder's direct path) give t
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("the default concurrency keeps libuv's whole thread pool busy: twice UV_THREADPOOL_SIZE, else twice libuv's 4", () => {
+  const previous = process.env.UV_THREADPOOL_SIZE;
+  try {
+    delete process.env.UV_THREADPOOL_SIZE;
+    assert.equal(new DataLoader(new SyntheticDataset(4)).concurrency, 8);
+    process.env.UV_THREADPOOL_SIZE = "16";
+    assert.equal(new DataLoader(new SyntheticDataset(4)).concurrency, 32);
+    process.env.UV_THREADPOOL_SIZE = "not a number";
+    assert.equal(new DataLoader(new SyntheticDataset(4)).concurrency, 8);
+    assert.equal(new DataLoader(new SyntheticDataset(4), { concurrency: 3 }).concurrency, 3, "an explicit value wins");
+  } finally {
+    if (previous === undefined) delete process.env.UV_THREADPOOL_SIZE;
+    else process.env.UV_THREADPOOL_SIZE = previous;
+  }
+});

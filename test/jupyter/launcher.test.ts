@@ -1,10 +1,11 @@
 // The kernelspec's launcher, run from a copy of the repo layout with a stub kernel that reports the
 // environment it was started with: env set before Node starts, CUDA 11 folders first on
-// LD_LIBRARY_PATH, working directory = repo root.
+// LD_LIBRARY_PATH, libuv's thread pool sized to the cores, working directory = repo root.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { temporaryFolder } from "../../kernel-lib/report/notebook-runner";
 
@@ -15,6 +16,7 @@ fs.writeFileSync(process.argv[2], JSON.stringify({
   ldLibraryPath: process.env.LD_LIBRARY_PATH ?? "",
   growth: process.env.TF_FORCE_GPU_ALLOW_GROWTH,
   logLevel: process.env.TF_CPP_MIN_LOG_LEVEL,
+  threadPool: process.env.UV_THREADPOOL_SIZE,
 }));
 `;
 
@@ -23,6 +25,7 @@ interface LaunchReport {
   ldLibraryPath: string;
   growth?: string;
   logLevel?: string;
+  threadPool?: string;
 }
 
 function launch(root: string, env: NodeJS.ProcessEnv): LaunchReport {
@@ -49,12 +52,15 @@ test("launch.sh sets the TF variables, puts CUDA 11 folders first and starts the
     assert.equal(defaults.cwd, root);
     assert.equal(defaults.growth, "true");
     assert.equal(defaults.logLevel, "2");
+    // One libuv thread per core for the decoders, at least libuv's own 4.
+    assert.equal(defaults.threadPool, String(Math.max(4, availableParallelism())));
     assert.equal(
       defaults.ldLibraryPath,
       [join(root, ".cuda11/nvidia/cuda_runtime/lib"), join(root, ".cuda11/nvidia/cudnn/lib"), "/usr/local/lib"].join(":"),
     );
 
-    const overridden = launch(root, { LAB_CUDA11_LIBS: "/opt/cuda11/lib64", TF_CPP_MIN_LOG_LEVEL: "0", TF_FORCE_GPU_ALLOW_GROWTH: "false" });
+    const overridden = launch(root, { LAB_CUDA11_LIBS: "/opt/cuda11/lib64", TF_CPP_MIN_LOG_LEVEL: "0", TF_FORCE_GPU_ALLOW_GROWTH: "false", UV_THREADPOOL_SIZE: "6" });
+    assert.equal(overridden.threadPool, "6", "the user's choice is kept");
     assert.equal(overridden.logLevel, "0");
     assert.equal(overridden.growth, "false");
     assert.ok(overridden.ldLibraryPath.startsWith("/opt/cuda11/lib64:"), overridden.ldLibraryPath);

@@ -14,6 +14,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../../.." && pwd)
 export TF_FORCE_GPU_ALLOW_GROWTH="${TF_FORCE_GPU_ALLOW_GROWTH:-true}"
 export TF_CPP_MIN_LOG_LEVEL="${TF_CPP_MIN_LOG_LEVEL:-2}"
+# libuv's thread pool runs the JPEG decodes (and sharp's) of the DataLoader. It has 4 threads unless
+# UV_THREADPOOL_SIZE is set before Node starts, which would leave most cores of a cloud GPU instance
+# idle while the GPU waits for batches: one thread per core, at least libuv's 4.
+cores=$(nproc 2>/dev/null || echo 4)
+if [ "$cores" -lt 4 ] 2>/dev/null; then cores=4; fi
+export UV_THREADPOOL_SIZE="${UV_THREADPOOL_SIZE:-$cores}"
 cuda_libs="${LAB_CUDA11_LIBS:-}"
 for dir in "$repo"/.cuda11/nvidia/*/lib; do
   if [ -d "$dir" ]; then cuda_libs="${cuda_libs:+$cuda_libs:}$dir"; fi
