@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { display, type MimeBundle } from "../plots/display";
 import { escapeHtml } from "../plots/table";
+import { nativeJpegStatus } from "../data/native-jpeg";
 import { diagnoseBackends, type BackendDiagnosis } from "./backend-selection";
 import { machineProbes, type EnvironmentProbes } from "./probes";
 
@@ -89,11 +90,32 @@ export function checkEnvironment(options: CheckEnvironmentOptions = {}): Environ
     status: tensorflowStatus?.loaded && !tensorflowStatus.isUsingGpuDevice && diagnosis.gpus.length > 0 ? "problem" : "info",
   });
   rows.push({ item: "CPU cores", value: `${os.cpus().length} (${os.cpus()[0]?.model ?? "unknown"})`, status: "info" });
+  rows.push(dataLoadingRow(os.availableParallelism(), process.env.UV_THREADPOOL_SIZE));
   rows.push({ item: "Memory", value: `${gibibytes(os.freemem())} free of ${gibibytes(os.totalmem())}`, status: "info" });
   const directory = options.directory ?? process.cwd();
   const free = probes.diskFreeBytes(directory);
   rows.push({ item: "Disk free", value: free === undefined ? "unknown" : `${gibibytes(free)} (${directory})`, status: "info" });
   return { rows, diagnosis, activeBackend };
+}
+
+/**
+ * Where the DataLoader decodes: libuv's thread pool (UV_THREADPOOL_SIZE threads if set before Node
+ * started, else 4) and which JPEG decoder. Fewer threads than cores is a problem on a many-core GPU
+ * instance: the GPU waits for batches while cores sit idle.
+ */
+export function dataLoadingRow(cores: number, threadPoolSetting: string | undefined): EnvironmentRow {
+  const setting = Number(threadPoolSetting);
+  const threads = Number.isInteger(setting) && setting > 0 ? Math.min(setting, 1024) : 4;
+  const jpeg = nativeJpegStatus();
+  const decoder = jpeg.available ? `libjpeg-turbo ${jpeg.libjpegTurboVersion} addon` : `sharp (${jpeg.reason})`;
+  const value = `${threads} decode threads (UV_THREADPOOL_SIZE=${threadPoolSetting ?? "unset"}), JPEGs by ${decoder}`;
+  if (threads >= cores) return { item: "Data loading", value, status: "info" };
+  return {
+    item: "Data loading",
+    value: `${value}: ${cores - threads} of ${cores} cores cannot decode`,
+    status: "problem",
+    fix: `start the kernel through the project's kernelspec (its launcher sets one thread per core), or set UV_THREADPOOL_SIZE=${cores} before Node starts`,
+  };
 }
 
 const STATUS_MARK: Record<RowStatus, string> = { ok: "✔", problem: "✘", info: "" };

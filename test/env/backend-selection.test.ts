@@ -146,3 +146,16 @@ test("real machine: the best backend activates and the report names it", async (
   assert.match(text, /CPU cores\s+\d+/);
   assert.equal(tf.tidy(() => tf.add(tf.scalar(2), tf.scalar(3)).dataSync()[0]), 5);
 });
+
+test("the Data loading row names the decode threads and flags a pool smaller than the cores", async () => {
+  const { dataLoadingRow } = await import("../../kernel-lib/env/environment-check");
+  const many = dataLoadingRow(16, undefined);
+  assert.equal(many.status, "problem");
+  assert.match(many.value, /^4 decode threads \(UV_THREADPOOL_SIZE=unset\).*: 12 of 16 cores cannot decode/);
+  assert.match(many.fix ?? "", /UV_THREADPOOL_SIZE=16/);
+  const sized = dataLoadingRow(16, "16");
+  assert.equal(sized.status, "info");
+  assert.match(sized.value, /^16 decode threads/);
+  assert.equal(dataLoadingRow(2, undefined).status, "info", "libuv's 4 threads cover 2 cores");
+  assert.match(environmentReportText(checkEnvironment()), /Data loading\s+\d+ decode threads/);
+});
