@@ -107,7 +107,8 @@ export function dataLoadingRow(cores: number, threadPoolSetting: string | undefi
   const setting = Number(threadPoolSetting);
   const threads = Number.isInteger(setting) && setting > 0 ? Math.min(setting, 1024) : 4;
   const jpeg = nativeJpegStatus();
-  const decoder = jpeg.available ? `libjpeg-turbo ${jpeg.libjpegTurboVersion} addon` : `sharp (${jpeg.reason})`;
+  // Narrowed with `in`: tslab compiles kernel-lib without strictNullChecks, where `available` does not narrow.
+  const decoder = "reason" in jpeg ? `sharp (${jpeg.reason})` : `libjpeg-turbo ${jpeg.libjpegTurboVersion} addon`;
   const value = `${threads} decode threads (UV_THREADPOOL_SIZE=${threadPoolSetting ?? "unset"}), JPEGs by ${decoder}`;
   if (threads >= cores) return { item: "Data loading", value, status: "info" };
   return {
