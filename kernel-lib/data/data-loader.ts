@@ -12,11 +12,12 @@
  *
  * Datasets that can (DirectBatchSource: an ImageFolder whose whole transform runs in the decoder) write
  * each sample straight into its batch's buffer: no array per sample, no copy, less garbage to collect.
- * Batch buffers themselves are reused when the backend copies tensor values (BatchBufferPool).
+ * On the torch backend the batch buffers are its staging memory: the batch tensors take them over without a
+ * copy, and they are reused once those tensors are disposed (BatchBufferPool).
  */
 import * as tf from "@tensorflow/tfjs";
 import { checkOptionNames } from "./check-options";
-import { backendCopiesWrittenValues, BatchBufferPool } from "./batch-buffer-pool";
+import { BatchBufferPool } from "./batch-buffer-pool";
 import { isDirectBatchSource, SkippedSampleError, type Dataset } from "./dataset";
 import { Generator } from "./generator";
 import { Image } from "./image";
@@ -99,7 +100,7 @@ export class DataLoader<X extends SampleInput = Image> implements AsyncIterable<
   readonly generator: Generator;
   /** Items left out of batches because the dataset skipped them (onError: "skip"). */
   readonly skipped: string[] = [];
-  /** Batch buffers, reused across batches and epochs when the backend copies tensor values. */
+  /** Batch buffers: staging memory the batch tensors take over, reused once no tensor uses it (torch backend). */
   readonly bufferPool: BatchBufferPool;
 
   constructor(dataset: Dataset<[X, number]>, options: DataLoaderOptions = {}) {
@@ -206,8 +207,7 @@ export class DataLoader<X extends SampleInput = Image> implements AsyncIterable<
         if (!collated) continue; // every item of this batch was skipped
         const images = collated.views.map((data) => tf.tensor4d(data, [collated.labels.length, ...collated.shape], "float32"));
         const labels = tf.tensor1d(collated.labels, "int32");
-        const copied = backendCopiesWrittenValues();
-        this.bufferPool.recycle(collated.buffers.filter((buffer) => copied || !collated.views.includes(buffer)));
+        this.bufferPool.recycle(collated.buffers);
         yield [...images, labels] as BatchOf<X>;
       }
     } finally {

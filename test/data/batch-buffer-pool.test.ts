@@ -1,36 +1,17 @@
 /**
- * The DataLoader's batch buffers: reused across batches and epochs under a backend that copies tensor
- * values (torch), never under one that keeps the array as the tensor's storage (cpu), where reuse would
- * overwrite batches the consumer still holds.
+ * The DataLoader's batch buffers: on the torch backend, staging memory the batch tensors take over without
+ * a copy and that is reused once they are disposed; never reused while a tensor the consumer keeps uses
+ * it; on the cpu backend (which keeps the array as the tensor's storage), a new array per batch.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs";
-import { backendCopiesWrittenValues, BatchBufferPool } from "../../kernel-lib/data/batch-buffer-pool";
+import { activeStagingMemory } from "../../kernel-lib/data/batch-buffer-pool";
 import { DataLoader } from "../../kernel-lib/data/data-loader";
 import type { LabeledDataset } from "../../kernel-lib/data/dataset";
 import { Generator } from "../../kernel-lib/data/generator";
 import { Image } from "../../kernel-lib/data/image";
 import { torchBackendOrSkip } from "../engine/torch-test-backend";
-
-test("BatchBufferPool hands back recycled buffers of the asked length and keeps at most its capacity", () => {
-  const pool = new BatchBufferPool(2);
-  const a = pool.take(6);
-  const b = pool.take(6);
-  const c = pool.take(4);
-  assert.equal(pool.allocations, 3);
-  assert.deepEqual([a.length, c.length], [6, 4]);
-  pool.recycle([a, c]);
-  assert.equal(pool.take(6), a);
-  assert.equal(pool.take(4), c);
-  assert.notEqual(pool.take(6), b, "b was never recycled");
-  assert.equal(pool.allocations, 4);
-  pool.recycle([a, b, c, c]);
-  assert.equal(pool.freeCount, 2, "the oldest beyond the capacity is dropped, a repeat is not added twice");
-  assert.equal(pool.take(6), b);
-  assert.equal(pool.take(4), c);
-  assert.notEqual(pool.take(6), a, "a was the one dropped");
-});
 
 /** Item i: a 2x2 float image whose every value is seeded by (i, the item's generator), so batches can be compared. */
 class NumberedDataset implements LabeledDataset<Image> {
@@ -44,48 +25,84 @@ class NumberedDataset implements LabeledDataset<Image> {
   }
 }
 
-/** Three epochs of a loader, keeping every batch until the end; returns the values read at the end and when yielded. */
-async function keptBatches(loader: DataLoader<Image>): Promise<{ atEnd: number[][]; whenYielded: number[][]; batches: number }> {
+/**
+ * Three epochs of a loader. `keep`: every batch is kept until the end (then read again); otherwise each is
+ * disposed once read, as a training loop does. Returns the values when yielded and at the end.
+ */
+async function epochsOf(loader: DataLoader<Image>, keep: boolean): Promise<{ atEnd: number[][]; whenYielded: number[][]; batches: number }> {
   const kept: tf.Tensor[] = [];
   const whenYielded: number[][] = [];
   for (let epoch = 0; epoch < 3; epoch++) {
     for await (const [images, labels] of loader) {
       whenYielded.push(Array.from(images.dataSync()));
-      kept.push(images);
       labels.dispose();
+      if (keep) kept.push(images);
+      else images.dispose();
     }
   }
   const atEnd = kept.map((images) => Array.from(images.dataSync()));
   tf.dispose(kept);
-  return { atEnd, whenYielded, batches: kept.length };
+  return { atEnd, whenYielded, batches: whenYielded.length };
 }
 
 test("cpu backend: every batch gets its own array, so batches the consumer keeps are never overwritten", async () => {
   await tf.setBackend("cpu");
-  assert.equal(backendCopiesWrittenValues(), false);
+  assert.equal(activeStagingMemory(), undefined);
   const loader = new DataLoader(new NumberedDataset(10), { batchSize: 4, shuffle: true, seed: 3 });
-  const { atEnd, whenYielded, batches } = await keptBatches(loader);
+  const { atEnd, whenYielded, batches } = await epochsOf(loader, true);
   assert.deepEqual(atEnd, whenYielded);
   assert.equal(loader.bufferPool.allocations, batches);
 });
 
-test("torch backend: batch buffers are reused across batches and epochs, and kept batches keep their values", async (t) => {
+test("torch backend: a tensor made from a whole staging array takes its memory without a copy; in use until disposed", async (t) => {
   if (!torchBackendOrSkip()) return t.skip("no libtorch on this machine");
   await tf.setBackend("torch");
   try {
-    assert.equal(backendCopiesWrittenValues(), true);
-    const loader = new DataLoader(new NumberedDataset(10), { batchSize: 4, shuffle: true, seed: 3, prefetch: 1 });
-    const before = tf.memory().numTensors;
-    const { atEnd, whenYielded, batches } = await keptBatches(loader);
-    assert.equal(tf.memory().numTensors, before);
-    assert.deepEqual(atEnd, whenYielded);
-    assert.equal(batches, 9);
-    // Two full batches in flight at most (prefetch 1), plus the short last batch of 2 (kept free across epochs).
-    assert.ok(loader.bufferPool.allocations <= 3, `${loader.bufferPool.allocations} buffers allocated for ${batches} batches`);
-    // The same batches as the cpu backend gives (which never reuses): reuse changes no value.
+    const staging = activeStagingMemory();
+    assert.ok(staging, "the torch backend offers staging memory");
+    const array = staging.stagingFloat32(6)!;
+    array.set([1, 2, 3, 4, 5, 6]);
+    assert.equal(staging.stagingInUse(array), false);
+    const tensor = tf.tensor(array, [2, 3]);
+    assert.equal(staging.stagingInUse(array), true);
+    array[0] = 9; // visible through the tensor: the same memory (which is why the pool waits for dispose)
+    assert.deepEqual(Array.from(tensor.dataSync()), [9, 2, 3, 4, 5, 6]);
+    const reshaped = tensor.reshape([3, 2]);
+    tensor.dispose();
+    assert.equal(staging.stagingInUse(array), true, "a reshape shares the data");
+    reshaped.dispose();
+    assert.equal(staging.stagingInUse(array), false);
+    // Part of a staging array, or an ordinary one: copied as before.
+    const part = tf.tensor(array.subarray(0, 3), [3]);
+    assert.equal(staging.stagingInUse(array), false);
+    assert.equal(staging.stagingInUse(new Float32Array(6)), undefined);
+    part.dispose();
+  } finally {
     await tf.setBackend("cpu");
-    const reference = await keptBatches(new DataLoader(new NumberedDataset(10), { batchSize: 4, shuffle: true, seed: 3, prefetch: 1 }));
-    assert.deepEqual(whenYielded, reference.whenYielded);
+  }
+});
+
+test("torch backend: batch buffers are reused across epochs once the batches are disposed, never while kept", async (t) => {
+  if (!torchBackendOrSkip()) return t.skip("no libtorch on this machine");
+  await tf.setBackend("torch");
+  try {
+    const options = { batchSize: 4, shuffle: true, seed: 3, prefetch: 1 };
+    const before = tf.memory().numTensors;
+    const disposing = new DataLoader(new NumberedDataset(10), options);
+    const trained = await epochsOf(disposing, false);
+    assert.equal(trained.batches, 9);
+    // Batches in flight (prefetch 1: two) plus the one being consumed, and the short last batch of 2.
+    assert.ok(disposing.bufferPool.allocations <= 4, `${disposing.bufferPool.allocations} buffers allocated for ${trained.batches} batches`);
+    const keeping = new DataLoader(new NumberedDataset(10), options);
+    const kept = await epochsOf(keeping, true);
+    assert.deepEqual(kept.atEnd, kept.whenYielded, "kept batches keep their values");
+    assert.equal(keeping.bufferPool.allocations, kept.batches, "no buffer is reused while its batch is alive");
+    assert.equal(tf.memory().numTensors, before);
+    // The batches the cpu backend gives (new arrays): reuse changes no value.
+    await tf.setBackend("cpu");
+    const reference = await epochsOf(new DataLoader(new NumberedDataset(10), options), false);
+    assert.deepEqual(trained.whenYielded, reference.whenYielded);
+    assert.deepEqual(kept.whenYielded, reference.whenYielded);
   } finally {
     await tf.setBackend("cpu");
   }

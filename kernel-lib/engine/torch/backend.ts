@@ -56,8 +56,8 @@ export class TorchBackend extends tf.KernelBackend {
   private readonly dataNumbers = new WeakMap<DataId, number>();
   private nextDataNumber = 0;
 
-  /** `write` copies the values into a torch tensor, so callers may reuse the array (DataLoader's batch buffers). */
-  readonly copiesWrittenValues = true;
+  /** ArrayBuffers from stagingFloat32: a tensor written from a whole one takes its memory without a copy. */
+  private readonly stagingBuffers = new WeakSet<ArrayBufferLike>();
 
   constructor(readonly device: "cpu" | "cuda") {
     super();
@@ -79,8 +79,38 @@ export class TorchBackend extends tf.KernelBackend {
   private toStoredData(values: BackendValues, shape: number[], dtype: tf.DataType): TorchTensorData {
     if (dtype === "string") return { handle: undefined, strings: values as Uint8Array[], dtype, shape, refCount: 1 };
     const code = nativeDtypeCode(dtype, "write");
-    const handle = addon().fromBuffer(typedArrayFor(values, dtype), shape, code);
+    const handle = this.isWholeStagingBuffer(values, dtype)
+      ? addon().adoptStaging(values.buffer as ArrayBuffer, shape, code)
+      : addon().fromBuffer(typedArrayFor(values, dtype), shape, code);
     return { handle, strings: undefined, dtype, shape, refCount: 1 };
+  }
+
+  // ----- Staging memory (DataLoader batches) -------------------------------------------------------------
+
+  /**
+   * A Float32Array over CPU tensor memory. A tensor made from the whole array (tf.tensor(array, shape))
+   * takes that memory without a copy, so the array must not be written while the tensor lives: ask
+   * stagingInUse before reusing it. undefined where the runtime refuses external memory.
+   */
+  stagingFloat32(length: number): Float32Array | undefined {
+    let buffer: ArrayBuffer;
+    try {
+      buffer = addon().stagingBuffer(length, addonDtypeCode.float32);
+    } catch {
+      return undefined; // e.g. a V8 sandbox without external ArrayBuffers: callers use ordinary arrays
+    }
+    this.stagingBuffers.add(buffer);
+    return new Float32Array(buffer);
+  }
+
+  /** For an array from stagingFloat32: whether a tensor still uses its memory. undefined for any other array. */
+  stagingInUse(array: Float32Array): boolean | undefined {
+    if (!this.stagingBuffers.has(array.buffer)) return undefined;
+    return addon().stagingInUse(array.buffer as ArrayBuffer);
+  }
+
+  private isWholeStagingBuffer(values: BackendValues, dtype: tf.DataType): values is Float32Array {
+    return dtype === "float32" && values instanceof Float32Array && values.byteOffset === 0 && values.byteLength === values.buffer.byteLength && this.stagingBuffers.has(values.buffer);
   }
 
   override readSync(dataId: DataId): BackendValues {

@@ -28,6 +28,12 @@ export interface TorchAddon {
   call(operatorIndex: number, args: readonly AtenArgument[]): AtenResult;
   fromBuffer(values: ArrayBufferView, shape: readonly number[], dtypeCode: number): TensorHandle;
   toBuffer(handle: TensorHandle, dtypeCode: number): ArrayBuffer;
+  /** An ArrayBuffer over a new CPU tensor's memory, for JS to fill and `adoptStaging` to take without a copy. */
+  stagingBuffer(elements: number, dtypeCode: number): ArrayBuffer;
+  /** A tensor on a staging buffer's memory: a view on the CPU (no copy), a copy on a GPU. */
+  adoptStaging(buffer: ArrayBuffer, shape: readonly number[], dtypeCode: number): TensorHandle;
+  /** Whether a tensor still uses a staging buffer's memory (then JS must not write it). */
+  stagingInUse(buffer: ArrayBuffer): boolean;
   dispose(handle: TensorHandle): void;
   shape(handle: TensorHandle): number[];
   liveCount(): number;

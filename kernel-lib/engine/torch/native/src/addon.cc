@@ -16,6 +16,7 @@
 #include <malloc.h>
 #include <stdexcept>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace {
@@ -253,6 +254,48 @@ Napi::Value ToBuffer(const Napi::CallbackInfo& info) {
   return buffer;
 }
 
+// ---------------------------------------------------------------------------------------------------------
+// Staging buffers: CPU tensor memory that JS fills in place (a DataLoader's batch) and then turns into a
+// tensor without copying it (adoptStaging makes a view of the same storage). Keyed by data pointer: an
+// entry lives as long as its ArrayBuffer (the finalizer drops it), the memory as long as any tensor uses it.
+std::unordered_map<const void*, at::Tensor> g_staging;
+
+const at::Tensor& stagingTensorOf(const Napi::Value& value, const char* caller) {
+  if (!value.IsArrayBuffer()) throw std::runtime_error(std::string("torch engine: ") + caller + " takes the ArrayBuffer stagingBuffer returned");
+  auto found = g_staging.find(value.As<Napi::ArrayBuffer>().Data());
+  if (found == g_staging.end()) throw std::runtime_error(std::string("torch engine: ") + caller + ": this ArrayBuffer is not a staging buffer");
+  return found->second;
+}
+
+// stagingBuffer(elements, dtypeCode) -> ArrayBuffer over the memory of a new 1-D CPU tensor.
+Napi::Value StagingBuffer(const Napi::CallbackInfo& info) {
+  const int64_t elements = info[0].As<Napi::Number>().Int64Value();
+  at::ScalarType dtype = scalarTypeFromCode(info[1].As<Napi::Number>().Int32Value());
+  if (elements <= 0) throw std::runtime_error("torch engine: stagingBuffer needs a positive element count, got " + std::to_string(elements));
+  at::Tensor tensor = at::empty({elements}, at::TensorOptions().dtype(dtype));
+  void* data = tensor.data_ptr();
+  const size_t bytes = tensor.nbytes();
+  g_staging.emplace(data, std::move(tensor));
+  return Napi::ArrayBuffer::New(info.Env(), data, bytes, [](Napi::Env, void* finalized) { g_staging.erase(finalized); });
+}
+
+// adoptStaging(arrayBuffer, shape[], dtypeCode) -> handle of a tensor on the staging memory: a view on the
+// CPU (no copy: the buffer must not be written while it lives, see stagingInUse), a copy on a GPU.
+Napi::Value AdoptStaging(const Napi::CallbackInfo& info) {
+  const at::Tensor& staged = stagingTensorOf(info[0], "adoptStaging");
+  std::vector<int64_t> shape = toIntList(info[1]);
+  at::ScalarType dtype = scalarTypeFromCode(info[2].As<Napi::Number>().Int32Value());
+  if (dtype != staged.scalar_type()) throw std::runtime_error("torch engine: adoptStaging: the staging buffer holds another dtype");
+  at::Tensor view = staged.view(shape);  // a new TensorImpl on the same storage; throws if the sizes differ
+  if (g_device.type() != c10::kCPU) view = view.to(g_device);
+  return Napi::Number::New(info.Env(), storeTensor(std::move(view)));
+}
+
+// stagingInUse(arrayBuffer) -> true while a tensor other than the staging one uses the memory.
+Napi::Value StagingInUse(const Napi::CallbackInfo& info) {
+  return Napi::Boolean::New(info.Env(), stagingTensorOf(info[0], "stagingInUse").storage().use_count() > 1);
+}
+
 Napi::Value Dispose(const Napi::CallbackInfo& info) {
   int64_t handle = info[0].As<Napi::Number>().Int64Value();
   tensorAt(handle);  // throws on a double free
@@ -331,6 +374,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("call", Napi::Function::New(env, Guarded<CallOperator>));
   exports.Set("fromBuffer", Napi::Function::New(env, Guarded<FromBuffer>));
   exports.Set("toBuffer", Napi::Function::New(env, Guarded<ToBuffer>));
+  exports.Set("stagingBuffer", Napi::Function::New(env, Guarded<StagingBuffer>));
+  exports.Set("adoptStaging", Napi::Function::New(env, Guarded<AdoptStaging>));
+  exports.Set("stagingInUse", Napi::Function::New(env, Guarded<StagingInUse>));
   exports.Set("dispose", Napi::Function::New(env, Guarded<Dispose>));
   exports.Set("shape", Napi::Function::New(env, Guarded<Shape>));
   exports.Set("liveCount", Napi::Function::New(env, Guarded<LiveCount>));
