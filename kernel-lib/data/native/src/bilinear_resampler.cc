@@ -84,65 +84,77 @@ BilinearResampler::BilinearResampler(int inputHeight, int inputWidth, int output
 #define LAB_VECTOR_CLONES
 #endif
 
-template <int kTaps>
-inline __attribute__((always_inline)) void HorizontalTaps(const uint8_t* pixels, uint8_t* out, int firstOutput, int outputWidth, const FilterTaps& taps) {
-  const int count = kTaps > 0 ? kTaps : taps.taps();
-  for (int x = firstOutput; x < outputWidth; x++) {
-    const int32_t* weights = taps.weights(x);
-    const uint8_t* source = pixels + size_t(taps.first(x)) * 3;
-    int32_t r = kHalf;
-    int32_t g = kHalf;
-    int32_t b = kHalf;
-    for (int k = 0; k < count; k++) {
-      r += source[3 * k] * weights[k];
-      g += source[3 * k + 1] * weights[k];
-      b += source[3 * k + 2] * weights[k];
-    }
-    out[3 * x] = ToByte(r);
-    out[3 * x + 1] = ToByte(g);
-    out[3 * x + 2] = ToByte(b);
+// Runs Kernel<N>::Run with the tap count as a compile-time constant for the common shrink factors (up to
+// ~4x), so the compiler unrolls the taps; Kernel<0> reads the count at run time.
+template <template <int> class Kernel, typename... Args>
+inline __attribute__((always_inline)) void WithTapCount(int taps, const Args&... args) {
+  switch (taps) {
+    case 1: return Kernel<1>::Run(args...);
+    case 2: return Kernel<2>::Run(args...);
+    case 3: return Kernel<3>::Run(args...);
+    case 4: return Kernel<4>::Run(args...);
+    case 5: return Kernel<5>::Run(args...);
+    case 6: return Kernel<6>::Run(args...);
+    case 7: return Kernel<7>::Run(args...);
+    case 8: return Kernel<8>::Run(args...);
+    case 9: return Kernel<9>::Run(args...);
+    default: return Kernel<0>::Run(args...);
   }
 }
+
+// Output pixels [begin, end) of one row, a channel at a time.
+template <int kTaps>
+struct ScalarTaps {
+  static inline __attribute__((always_inline)) void Run(const uint8_t* pixels, uint8_t* out, int begin, int end, const FilterTaps& taps) {
+    const int count = kTaps > 0 ? kTaps : taps.taps();
+    for (int x = begin; x < end; x++) {
+      const int32_t* weights = taps.weights(x);
+      const uint8_t* source = pixels + size_t(taps.first(x)) * 3;
+      int32_t r = kHalf;
+      int32_t g = kHalf;
+      int32_t b = kHalf;
+      for (int k = 0; k < count; k++) {
+        r += source[3 * k] * weights[k];
+        g += source[3 * k + 1] * weights[k];
+        b += source[3 * k + 2] * weights[k];
+      }
+      out[3 * x] = ToByte(r);
+      out[3 * x + 1] = ToByte(g);
+      out[3 * x + 2] = ToByte(b);
+    }
+  }
+};
 
 #ifdef LAB_HAVE_SSE41_PATH
 // The same sums with the three channels of a pixel in one vector: each tap loads 4 bytes (R, G, B and
 // the next pixel's R, whose lane is ignored), widens them to 32 bits and multiplies by the tap's
 // weight; the same integer arithmetic as the scalar loop, so the same bytes (about 3x faster).
-// Output pixels [0, vectorEnd) only: their last tap's 4-byte load stays inside the row, and all but
-// the last output pixel may store 4 bytes (the 4th is overwritten by the next pixel).
+// Output pixels [0, end) only, where end is the resampler's vectorEnd: their last tap's 4-byte load
+// stays inside the row, and all but the row's last output pixel may store 4 bytes (the 4th is
+// overwritten by the next pixel).
 template <int kTaps>
-__attribute__((target("sse4.1"), always_inline)) inline void HorizontalTapsSse41(const uint8_t* pixels, uint8_t* out, int vectorEnd, int outputWidth, const FilterTaps& taps) {
-  const int count = kTaps > 0 ? kTaps : taps.taps();
-  const __m128i half = _mm_set1_epi32(kHalf);
-  for (int x = 0; x < vectorEnd; x++) {
-    const int32_t* weights = taps.weights(x);
-    const uint8_t* source = pixels + size_t(taps.first(x)) * 3;
-    __m128i sum = half;
-    for (int k = 0; k < count; k++) {
-      int32_t fourBytes;
-      std::memcpy(&fourBytes, source + 3 * k, 4);
-      const __m128i channels = _mm_cvtepu8_epi32(_mm_cvtsi32_si128(fourBytes));
-      sum = _mm_add_epi32(sum, _mm_mullo_epi32(channels, _mm_set1_epi32(weights[k])));
+struct Sse41Taps {
+  __attribute__((target("sse4.1"))) static void Run(const uint8_t* pixels, uint8_t* out, int end, int outputWidth, const FilterTaps& taps) {
+    const int count = kTaps > 0 ? kTaps : taps.taps();
+    const __m128i half = _mm_set1_epi32(kHalf);
+    for (int x = 0; x < end; x++) {
+      const int32_t* weights = taps.weights(x);
+      const uint8_t* source = pixels + size_t(taps.first(x)) * 3;
+      __m128i sum = half;
+      for (int k = 0; k < count; k++) {
+        int32_t fourBytes;
+        std::memcpy(&fourBytes, source + 3 * k, 4);
+        const __m128i channels = _mm_cvtepu8_epi32(_mm_cvtsi32_si128(fourBytes));
+        sum = _mm_add_epi32(sum, _mm_mullo_epi32(channels, _mm_set1_epi32(weights[k])));
+      }
+      // >> 22, then clamp to 0..255 by the saturating packs (as ToByte).
+      const __m128i shifted = _mm_srai_epi32(sum, kPrecisionBits);
+      const __m128i bytes = _mm_packus_epi16(_mm_packs_epi32(shifted, shifted), _mm_setzero_si128());
+      const int32_t packed = _mm_cvtsi128_si32(bytes);
+      std::memcpy(out + 3 * x, &packed, x + 1 < outputWidth ? 4 : 3);
     }
-    // >> 22, then clamp to 0..255 by the saturating packs (as ToByte).
-    const __m128i shifted = _mm_srai_epi32(sum, kPrecisionBits);
-    const __m128i bytes = _mm_packus_epi16(_mm_packs_epi32(shifted, shifted), _mm_setzero_si128());
-    const int32_t packed = _mm_cvtsi128_si32(bytes);
-    std::memcpy(out + 3 * x, &packed, x + 1 < outputWidth ? 4 : 3);
   }
-}
-
-__attribute__((target("sse4.1"))) void HorizontalRowSse41(const uint8_t* pixels, uint8_t* out, int vectorEnd, int outputWidth, const FilterTaps& taps) {
-  switch (taps.taps()) {
-    case 1: return HorizontalTapsSse41<1>(pixels, out, vectorEnd, outputWidth, taps);
-    case 2: return HorizontalTapsSse41<2>(pixels, out, vectorEnd, outputWidth, taps);
-    case 3: return HorizontalTapsSse41<3>(pixels, out, vectorEnd, outputWidth, taps);
-    case 4: return HorizontalTapsSse41<4>(pixels, out, vectorEnd, outputWidth, taps);
-    case 5: return HorizontalTapsSse41<5>(pixels, out, vectorEnd, outputWidth, taps);
-    case 6: return HorizontalTapsSse41<6>(pixels, out, vectorEnd, outputWidth, taps);
-    default: return HorizontalTapsSse41<0>(pixels, out, vectorEnd, outputWidth, taps);
-  }
-}
+};
 
 bool HasSse41() {
   static const bool has = __builtin_cpu_supports("sse4.1");
@@ -150,21 +162,9 @@ bool HasSse41() {
 }
 #endif
 
-// Output pixels [firstOutput, outputWidth) of one row.
-LAB_VECTOR_CLONES void HorizontalRow(const uint8_t* pixels, uint8_t* out, int firstOutput, int outputWidth, const FilterTaps& taps) {
-  // Fixed tap counts for the common shrink factors (up to ~4x) let the compiler unroll the taps.
-  switch (taps.taps()) {
-    case 1: return HorizontalTaps<1>(pixels, out, firstOutput, outputWidth, taps);
-    case 2: return HorizontalTaps<2>(pixels, out, firstOutput, outputWidth, taps);
-    case 3: return HorizontalTaps<3>(pixels, out, firstOutput, outputWidth, taps);
-    case 4: return HorizontalTaps<4>(pixels, out, firstOutput, outputWidth, taps);
-    case 5: return HorizontalTaps<5>(pixels, out, firstOutput, outputWidth, taps);
-    case 6: return HorizontalTaps<6>(pixels, out, firstOutput, outputWidth, taps);
-    case 7: return HorizontalTaps<7>(pixels, out, firstOutput, outputWidth, taps);
-    case 8: return HorizontalTaps<8>(pixels, out, firstOutput, outputWidth, taps);
-    case 9: return HorizontalTaps<9>(pixels, out, firstOutput, outputWidth, taps);
-    default: return HorizontalTaps<0>(pixels, out, firstOutput, outputWidth, taps);
-  }
+// Output pixels [begin, end) of one row.
+LAB_VECTOR_CLONES void HorizontalRow(const uint8_t* pixels, uint8_t* out, int begin, int end, const FilterTaps& taps) {
+  WithTapCount<ScalarTaps>(taps.taps(), pixels, out, begin, end, taps);
 }
 
 LAB_VECTOR_CLONES void VerticalPass(const uint8_t* rows, uint8_t* output, int outputHeight, size_t stride, const FilterTaps& taps) {
@@ -187,7 +187,7 @@ void BilinearResampler::AddRow(int row, const uint8_t* pixels) {
   uint8_t* out = rows_.data() + size_t(row) * outputWidth_ * 3;
 #ifdef LAB_HAVE_SSE41_PATH
   if (vectorEnd_ > 0 && HasSse41()) {
-    HorizontalRowSse41(pixels, out, vectorEnd_, outputWidth_, horizontal_);
+    WithTapCount<Sse41Taps>(horizontal_.taps(), pixels, out, vectorEnd_, outputWidth_, horizontal_);
     if (vectorEnd_ == outputWidth_) return;
     // The last few output pixels, whose windows end at the row's last pixel: the scalar loop.
     HorizontalRow(pixels, out, vectorEnd_, outputWidth_, horizontal_);
