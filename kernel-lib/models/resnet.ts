@@ -9,6 +9,8 @@ import { Sequential } from "./sequential";
 import { defaultGenerator } from "./init";
 import type { Generator } from "../data/generator";
 import { convBatchNormReluOnTorch } from "../engine/torch/conv-batch-norm-relu";
+import { resnetTrunkOnTorch, type ResNetTrunkInputs, type TrunkConvBatchNorm } from "../engine/torch/resnet-trunk";
+import { Identity } from "./identity";
 
 /**
  * relu(norm(conv(x)) + residual), residual optional; `relu` is the block's ReLU module, "functional" for the
@@ -39,6 +41,29 @@ function shortcut(downsample: Module, x: tf.Tensor): tf.Tensor {
     return convNormRelu(downsample[0], downsample[1], "none", x);
   }
   return downsample.forward(x);
+}
+
+/** conv + BatchNorm as the trunk kernel takes them, when both are stock modules in eval form. */
+function stockConvBatchNorm(conv: Module, norm: Module): TrunkConvBatchNorm | undefined {
+  if (!(conv instanceof Conv2d) || conv.bias !== null || conv.hasWrappedForward()) return undefined;
+  if (!(norm instanceof BatchNorm2d) || !norm.usesRunningStatistics || norm.hasWrappedForward()) return undefined;
+  return { filter: conv.weight, stride: conv.stride, padding: conv.padding, mean: norm.runningMean, variance: norm.runningVar, offset: norm.bias, scale: norm.weight, eps: norm.eps };
+}
+
+function isStock(module: Module, type: new (...args: never[]) => Module): boolean {
+  return module.constructor === type && !module.hasWrappedForward();
+}
+
+/** A stock BasicBlock's convolutions for the trunk kernel; undefined when anything in it was replaced or hooked. */
+function stockBlock(block: Module): ResNetTrunkInputs["blocks"][number] | undefined {
+  if (!(block instanceof BasicBlock) || !isStock(block, BasicBlock) || !isStock(block.relu, ReLU)) return undefined;
+  const conv1 = stockConvBatchNorm(block.conv1, block.bn1);
+  const conv2 = stockConvBatchNorm(block.conv2, block.bn2);
+  if (!conv1 || !conv2) return undefined;
+  if (block.downsample === null) return { conv1, conv2, downsample: null };
+  const d = block.downsample;
+  const downsample = d instanceof Sequential && isStock(d, Sequential) && d.length === 2 ? stockConvBatchNorm(d[0], d[1]) : undefined;
+  return downsample ? { conv1, conv2, downsample } : undefined;
 }
 
 /**
@@ -128,6 +153,9 @@ export class ResNet extends Module {
       if (x.rank !== 4 || x.shape[3] !== 3) {
         throw new Error(`ResNet: expected an NHWC float batch [batch, height, width, 3], got [${x.shape.join(", ")}] (use ToTensor/Normalize and batch the images)`);
       }
+      const trunk = this.stockTrunk(x);
+      const fused = trunk && resnetTrunkOnTorch(trunk);
+      if (fused) return fused;
       let out = this.maxpool.forward(convNormRelu(this.conv1, this.bn1, this.relu, x));
       out = this.layer4.forward(this.layer3.forward(this.layer2.forward(this.layer1.forward(out))));
       out = this.avgpool.forward(out);
@@ -137,5 +165,29 @@ export class ResNet extends Module {
 
   forward(x: tf.Tensor): tf.Tensor {
     return tf.tidy(() => this.fc.forward(this.features(x)));
+  }
+
+  /**
+   * The trunk as one engine kernel takes it (see resnetTrunkOnTorch), when every module up to the average
+   * pool is the stock one in eval form and unhooked (surgery such as `maxpool = new Identity()` or a new
+   * 3x3 `conv1` is stock too); undefined otherwise, and features() calls the modules.
+   */
+  private stockTrunk(x: tf.Tensor): ResNetTrunkInputs | undefined {
+    const stem = stockConvBatchNorm(this.conv1, this.bn1);
+    if (!stem || !isStock(this.relu, ReLU) || !isStock(this.avgpool, AdaptiveAvgPool2d)) return undefined;
+    let maxPool: ResNetTrunkInputs["maxPool"];
+    if (isStock(this.maxpool, Identity)) maxPool = null;
+    else if (this.maxpool instanceof MaxPool2d && isStock(this.maxpool, MaxPool2d)) maxPool = { kernelSize: this.maxpool.kernelSize, stride: this.maxpool.stride, padding: this.maxpool.padding };
+    else return undefined;
+    const blocks: ResNetTrunkInputs["blocks"] = [];
+    for (const stage of [this.layer1, this.layer2, this.layer3, this.layer4]) {
+      if (!isStock(stage, Sequential)) return undefined;
+      for (const child of stage.children()) {
+        const block = stockBlock(child);
+        if (!block) return undefined;
+        blocks.push(block);
+      }
+    }
+    return { x, stem, maxPool, blocks };
   }
 }

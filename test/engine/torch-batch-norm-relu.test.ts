@@ -12,7 +12,7 @@ import * as tf from "@tensorflow/tfjs";
 import { batchNormReluOnTorch, type BatchNormReluInputs } from "../../kernel-lib/engine/torch/batch-norm-relu";
 import { convBatchNormReluOnTorch } from "../../kernel-lib/engine/torch/conv-batch-norm-relu";
 import { addon } from "../../kernel-lib/engine/torch/native-addon";
-import { manualSeed, resnet18 } from "../../kernel-lib/models";
+import { AdaptiveAvgPool2d, manualSeed, resnet18 } from "../../kernel-lib/models";
 import { seededValues, torchBackendOrSkip } from "./torch-test-backend";
 
 const shape: [number, number, number, number] = [2, 5, 3, 4];
@@ -83,7 +83,7 @@ test("batchNormReluOnTorch: one kernel on backend torch, same values as tf.relu(
   disposeInputs(inputs);
 });
 
-test("resnet18 in eval mode: folded Conv+BatchNorm+ReLU on backend torch gives the cpu backend's logits, and gradients still flow", async (t) => {
+test("resnet18 in eval mode, per-layer kernels: folded Conv+BatchNorm+ReLU on backend torch gives the cpu backend's logits, and gradients still flow", async (t) => {
   if (!torchBackendOrSkip()) return t.skip("no libtorch on this machine");
   const run = async (backend: string): Promise<{ logits: Float32Array; gradient: Float32Array; kernels: string[] }> => {
     await tf.setBackend(backend);
@@ -95,6 +95,9 @@ test("resnet18 in eval mode: folded Conv+BatchNorm+ReLU on backend torch gives t
       if (name.endsWith("running_var")) buffer.assign(tf.tensor(seededValues(buffer.size, buffer.size + 1, 0.5, 1.5)));
     }
     model.train(false);
+    // A pooling module that is not the stock one: the whole-trunk kernel (torch-resnet-trunk.test.ts) steps
+    // aside, so this exercises the per-layer folded kernels, which surgery elsewhere in a model falls back to.
+    model.avgpool = new (class MeanPool extends AdaptiveAvgPool2d {})();
     const images = tf.tensor(seededValues(2 * 40 * 40 * 3, 9), [2, 40, 40, 3]);
     const profile = await tf.profile(() => void tf.tidy(() => model.forward(images)));
     const logits = tf.tidy(() => model.forward(images).dataSync() as Float32Array);

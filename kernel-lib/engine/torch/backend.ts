@@ -85,6 +85,30 @@ export class TorchBackend extends tf.KernelBackend {
     return { handle, strings: undefined, dtype, shape, refCount: 1 };
   }
 
+  /**
+   * Whether this libtorch runs oneDNN on its own (blocked-layout) tensors: a CPU device and a build with
+   * MKLDNN (Debian's and PyTorch's wheels have it). Probed once.
+   */
+  mkldnnTensorsAvailable(): boolean {
+    if (this.mkldnnProbe === undefined) {
+      this.mkldnnProbe = false;
+      if (this.device === "cpu") {
+        const probe = addon().fromBuffer(new Float32Array(4), [1, 1, 2, 2], addonDtypeCode.float32);
+        try {
+          addon().dispose(aten("to_mkldnn").tensor(probe));
+          this.mkldnnProbe = true;
+        } catch {
+          // "MKLDNN build is disabled": the per-layer kernels serve instead.
+        } finally {
+          addon().dispose(probe);
+        }
+      }
+    }
+    return this.mkldnnProbe;
+  }
+
+  private mkldnnProbe: boolean | undefined;
+
   // ----- Staging memory (DataLoader batches) -------------------------------------------------------------
 
   /**

@@ -7,6 +7,7 @@ export const torchBackendName = "torch";
 export const torchAddRelu = "TorchAddRelu";
 export const torchBatchNormRelu = "TorchBatchNormRelu";
 export const torchConvBatchNormRelu = "TorchConvBatchNormRelu";
+export const torchResNetTrunkEval = "TorchResNetTrunkEval";
 export const torchTrainingBatchNorm = "TorchTrainingBatchNorm";
 export const torchTrainingBatchNormGrad = "TorchTrainingBatchNormGrad";
 export const torchSgdStep = "TorchSgdStep";

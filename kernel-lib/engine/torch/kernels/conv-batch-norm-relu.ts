@@ -30,36 +30,66 @@ const subtract = aten("sub", "Tensor");
 const reshape = aten("reshape");
 const contiguous = aten("contiguous");
 
+/**
+ * One convolution's BatchNorm fold on running statistics: s = gamma / sqrt(var + eps) is made at most once
+ * (weight and bias go stale together, so both are made on the same cache miss); `signature` names the
+ * BatchNorm buffers and eps, for derivedHandle.
+ */
+export class BatchNormFold {
+  readonly signature: string;
+  private perChannel: TensorHandle | undefined;
+
+  /** params: [mean, variance, offset, scale] of the BatchNorm that follows the convolution with `filter`. */
+  constructor(private readonly backend: TorchBackend, private readonly filter: tf.TensorInfo, private readonly params: readonly tf.TensorInfo[], private readonly epsilon: number) {
+    this.signature = `${params.map((info) => backend.dataNumber(info)).join(",")};${epsilon}`;
+  }
+
+  private factor(): TensorHandle {
+    if (this.perChannel === undefined) {
+      const [, variance, , scale] = this.params;
+      const shifted = addScalar.tensor(this.backend.handleOf(variance), this.epsilon);
+      const inverse = rsqrt.tensor(shifted);
+      this.perChannel = multiply.tensor(inverse, this.backend.handleOf(scale));
+      this.backend.free(shifted, inverse);
+    }
+    return this.perChannel;
+  }
+
+  /** w * s as a new [out, in, h, w] channels_last tensor the caller owns. */
+  makeWeight(): TensorHandle {
+    const column = reshape.tensor(this.factor(), [-1, 1, 1, 1]);
+    const product = multiply.tensor(convWeight(this.backend, this.filter), column);
+    const folded = contiguous.tensor(product, atenMemoryFormat.channelsLast);
+    this.backend.free(column, product);
+    return folded;
+  }
+
+  /** beta - mean * s, [out], cached on the filter (shared by every kernel that folds this convolution). */
+  bias(): TensorHandle {
+    return this.backend.derivedHandle(this.filter, "batch-norm-folded-bias", () => {
+      const [mean, , offset] = this.params;
+      const shift = multiply.tensor(this.backend.handleOf(mean), this.factor());
+      const folded = subtract.tensor(this.backend.handleOf(offset), shift);
+      this.backend.free(shift);
+      return folded;
+    }, this.signature);
+  }
+
+  /** Frees s if a cache miss made it. */
+  dispose(): void {
+    if (this.perChannel !== undefined) this.backend.free(this.perChannel);
+    this.perChannel = undefined;
+  }
+}
+
 /** [folded weight (out, in, h, w) channels_last, folded bias (out)], both owned by the filter's cache. */
 function foldedWeightAndBias(backend: TorchBackend, filter: tf.TensorInfo, params: tf.TensorInfo[], epsilon: number): [TensorHandle, TensorHandle] {
-  const [mean, variance, offset, scale] = params;
-  const signature = `${params.map((info) => backend.dataNumber(info)).join(",")};${epsilon}`;
-  // s = gamma / sqrt(var + eps), made at most once per fold (weight and bias go stale together).
-  let perChannel: TensorHandle | undefined;
-  const factor = (): TensorHandle => {
-    if (perChannel === undefined) {
-      const shifted = addScalar.tensor(backend.handleOf(variance), epsilon);
-      const inverse = rsqrt.tensor(shifted);
-      perChannel = multiply.tensor(inverse, backend.handleOf(scale));
-      backend.free(shifted, inverse);
-    }
-    return perChannel;
-  };
-  const weight = backend.derivedHandle(filter, "batch-norm-folded-weight", () => {
-    const column = reshape.tensor(factor(), [-1, 1, 1, 1]);
-    const product = multiply.tensor(convWeight(backend, filter), column);
-    const folded = contiguous.tensor(product, atenMemoryFormat.channelsLast);
-    backend.free(column, product);
-    return folded;
-  }, signature);
-  const bias = backend.derivedHandle(filter, "batch-norm-folded-bias", () => {
-    const shift = multiply.tensor(backend.handleOf(mean), factor());
-    const folded = subtract.tensor(backend.handleOf(offset), shift);
-    backend.free(shift);
-    return folded;
-  }, signature);
-  if (perChannel !== undefined) backend.free(perChannel);
-  return [weight, bias];
+  const fold = new BatchNormFold(backend, filter, params, epsilon);
+  try {
+    return [backend.derivedHandle(filter, "batch-norm-folded-weight", () => fold.makeWeight(), fold.signature), fold.bias()];
+  } finally {
+    fold.dispose();
+  }
 }
 
 export const convBatchNormReluKernels: tf.KernelConfig[] = [

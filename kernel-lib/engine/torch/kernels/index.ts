@@ -10,6 +10,7 @@ import { matmulKernels } from "./matmul";
 import { normalizationKernels } from "./normalization";
 import { poolingKernels } from "./pooling";
 import { reductionKernels } from "./reductions";
+import { resnetTrunkEvalKernels } from "./resnet-trunk-eval";
 import { sgdStepKernels } from "./sgd-step";
 import { shapeKernels } from "./shape";
 import { trainingBatchNormKernels } from "./training-batch-norm";
@@ -29,5 +30,6 @@ export const torchKernels: readonly tf.KernelConfig[] = [
   ...trainingBatchNormKernels,
   ...addReluKernels,
   ...convBatchNormReluKernels,
+  ...resnetTrunkEvalKernels,
   ...sgdStepKernels,
 ];
