@@ -8,14 +8,10 @@
 import * as tf from "@tensorflow/tfjs";
 import { areChannelVectors, gradientFreeKernelAvailable } from "./fused-kernel-available";
 import { torchBatchNormRelu } from "./fused-kernel-names";
+import type { RunningBatchNorm } from "./running-batch-norm";
 
-export interface BatchNormReluInputs {
+export interface BatchNormReluInputs extends RunningBatchNorm {
   x: tf.Tensor;
-  mean: tf.Tensor;
-  variance: tf.Tensor;
-  offset: tf.Tensor;
-  scale: tf.Tensor;
-  eps: number;
   /** Added before the ReLU (a residual block's shortcut); x's shape. */
   residual?: tf.Tensor;
 }

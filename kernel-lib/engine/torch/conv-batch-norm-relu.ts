@@ -8,19 +8,15 @@
 import * as tf from "@tensorflow/tfjs";
 import { areChannelVectors, gradientFreeKernelAvailable } from "./fused-kernel-available";
 import { torchConvBatchNormRelu } from "./fused-kernel-names";
+import type { RunningBatchNorm } from "./running-batch-norm";
 
-export interface ConvBatchNormReluInputs {
+export interface ConvBatchNormReluInputs extends RunningBatchNorm {
   x: tf.Tensor;
   /** [h, w, in, out], as tf.conv2d takes it. */
   filter: tf.Tensor;
   strides: number;
   /** Symmetric zero padding of height and width. */
   padding: number;
-  mean: tf.Tensor;
-  variance: tf.Tensor;
-  offset: tf.Tensor;
-  scale: tf.Tensor;
-  eps: number;
   relu: boolean;
   /** Added after the BatchNorm, before the ReLU (a residual block's shortcut). */
   residual?: tf.Tensor;

@@ -7,19 +7,15 @@
 import * as tf from "@tensorflow/tfjs";
 import { areChannelVectors, gradientFreeKernelAvailable } from "./fused-kernel-available";
 import { torchResNetTrunkEval } from "./fused-kernel-names";
+import type { RunningBatchNorm } from "./running-batch-norm";
 
 /** A convolution without bias followed by a BatchNorm on running statistics. */
-export interface TrunkConvBatchNorm {
+export interface TrunkConvBatchNorm extends RunningBatchNorm {
   /** [h, w, in, out], as tf.conv2d takes it. */
   filter: tf.Tensor;
   stride: number;
   /** Symmetric zero padding (PyTorch's). */
   padding: number;
-  mean: tf.Tensor;
-  variance: tf.Tensor;
-  offset: tf.Tensor;
-  scale: tf.Tensor;
-  eps: number;
 }
 
 export interface ResNetTrunkInputs {
