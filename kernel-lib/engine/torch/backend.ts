@@ -58,6 +58,8 @@ export class TorchBackend extends tf.KernelBackend {
 
   /** ArrayBuffers from stagingFloat32: a tensor written from a whole one takes its memory without a copy. */
   private readonly stagingBuffers = new WeakSet<ArrayBufferLike>();
+  /** mkldnnTensorsAvailable's answer, once probed. */
+  private mkldnnProbe: boolean | undefined;
 
   constructor(readonly device: "cpu" | "cuda") {
     super();
@@ -106,8 +108,6 @@ export class TorchBackend extends tf.KernelBackend {
     }
     return this.mkldnnProbe;
   }
-
-  private mkldnnProbe: boolean | undefined;
 
   // ----- Staging memory (DataLoader batches) -------------------------------------------------------------
 
