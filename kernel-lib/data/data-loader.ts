@@ -18,6 +18,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { checkOptionNames } from "./check-options";
 import { BatchBufferPool } from "./batch-buffer-pool";
+import { decodeThreadCount } from "./decode-threads";
 import { isDirectBatchSource, SkippedSampleError, type Dataset } from "./dataset";
 import { Generator } from "./generator";
 import { Image } from "./image";
@@ -75,14 +76,9 @@ class Slots {
   }
 }
 
-/**
- * Twice the threads of libuv's pool, where the decoders run: one item decoding and one waiting per thread.
- * The pool has UV_THREADPOOL_SIZE threads when that was set before Node started (the notebook kernel's
- * launcher sets one per core), else libuv's 4.
- */
+/** Twice the threads of libuv's pool, where the decoders run: one item decoding and one waiting per thread. */
 export function defaultConcurrency(): number {
-  const threads = Number(process.env.UV_THREADPOOL_SIZE);
-  return 2 * (Number.isInteger(threads) && threads > 0 ? Math.min(threads, 1024) : 4);
+  return 2 * decodeThreadCount(process.env.UV_THREADPOOL_SIZE);
 }
 
 function positiveInteger(value: number, name: string): number {

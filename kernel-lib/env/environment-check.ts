@@ -6,6 +6,7 @@ import * as os from "node:os";
 import * as tf from "@tensorflow/tfjs";
 import { display, type MimeBundle } from "../plots/display";
 import { escapeHtml } from "../plots/table";
+import { decodeThreadCount } from "../data/decode-threads";
 import { nativeJpegStatus } from "../data/native-jpeg";
 import { diagnoseBackends, type BackendDiagnosis } from "./backend-selection";
 import { machineProbes, type EnvironmentProbes } from "./probes";
@@ -104,8 +105,7 @@ export function checkEnvironment(options: CheckEnvironmentOptions = {}): Environ
  * instance: the GPU waits for batches while cores sit idle.
  */
 export function dataLoadingRow(cores: number, threadPoolSetting: string | undefined): EnvironmentRow {
-  const setting = Number(threadPoolSetting);
-  const threads = Number.isInteger(setting) && setting > 0 ? Math.min(setting, 1024) : 4;
+  const threads = decodeThreadCount(threadPoolSetting);
   const jpeg = nativeJpegStatus();
   // Narrowed with `in`: tslab compiles kernel-lib without strictNullChecks, where `available` does not narrow.
   const decoder = "reason" in jpeg ? `sharp (${jpeg.reason})` : `libjpeg-turbo ${jpeg.libjpegTurboVersion} addon`;
