@@ -8,6 +8,11 @@ export const torchAddRelu = "TorchAddRelu";
 export const torchBatchNormRelu = "TorchBatchNormRelu";
 export const torchConvBatchNormRelu = "TorchConvBatchNormRelu";
 export const torchResNetTrunkEval = "TorchResNetTrunkEval";
+
+/** TorchResNetTrunkEval's inputs for its convolution `index`: filter, then the BatchNorm's mean, variance, offset, scale. */
+export function trunkInputNames(index: number): [string, string, string, string, string] {
+  return [`filter${index}`, `mean${index}`, `variance${index}`, `offset${index}`, `scale${index}`];
+}
 export const torchTrainingBatchNorm = "TorchTrainingBatchNorm";
 export const torchTrainingBatchNormGrad = "TorchTrainingBatchNormGrad";
 export const torchSgdStep = "TorchSgdStep";

@@ -6,7 +6,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { areChannelVectors, gradientFreeKernelAvailable } from "./fused-kernel-available";
-import { torchResNetTrunkEval } from "./fused-kernel-names";
+import { torchResNetTrunkEval, trunkInputNames } from "./fused-kernel-names";
 import type { RunningBatchNorm } from "./running-batch-norm";
 
 /** A convolution without bias followed by a BatchNorm on running statistics. */
@@ -54,7 +54,8 @@ export function resnetTrunkOnTorch(inputs: ResNetTrunkInputs): tf.Tensor2D | und
   }
   const tensors: tf.NamedTensorMap = { x };
   convolutions.forEach((conv, index) => {
-    Object.assign(tensors, { [`filter${index}`]: conv.filter, [`mean${index}`]: conv.mean, [`variance${index}`]: conv.variance, [`offset${index}`]: conv.offset, [`scale${index}`]: conv.scale });
+    const values = [conv.filter, conv.mean, conv.variance, conv.offset, conv.scale];
+    trunkInputNames(index).forEach((name, at) => (tensors[name] = values[at]));
   });
   const attrs = {
     convolutions: convolutions.map(({ stride, padding, eps }) => ({ stride, padding, eps })),

@@ -17,9 +17,9 @@ import { TorchBackend } from "../backend";
 import { BatchNormFold } from "./conv-batch-norm-relu";
 import { nhwcAsNchw } from "./layout";
 import { input, torchKernel } from "./torch-kernel";
-import { torchResNetTrunkEval } from "../fused-kernel-names";
+import { torchResNetTrunkEval, trunkInputNames } from "../fused-kernel-names";
 
-/** Convolution i takes inputs `filter{i}`, `mean{i}`, `variance{i}`, `offset{i}`, `scale{i}`. */
+/** Convolution i's tensors are the inputs trunkInputNames(i) names. */
 export interface TrunkConvolution {
   stride: number;
   /** Symmetric zero padding (PyTorch's). */
@@ -46,10 +46,6 @@ const addInPlace = aten("add_", "Tensor");
 const maxPool2d = aten("max_pool2d");
 const adaptiveAvgPool2d = aten("adaptive_avg_pool2d");
 const reshape = aten("reshape");
-
-export function trunkInputNames(index: number): string[] {
-  return ["filter", "mean", "variance", "offset", "scale"].map((name) => `${name}${index}`);
-}
 
 /** Convolution `index`'s folded weight in oneDNN's layout for its geometry (cached on the filter) and folded bias. */
 function blockedWeightAndBias(backend: TorchBackend, inputs: tf.NamedTensorInfoMap, index: number, convolution: TrunkConvolution): [TensorHandle, TensorHandle] {
