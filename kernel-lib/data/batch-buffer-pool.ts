@@ -62,8 +62,4 @@ export class BatchBufferPool {
       if (this.free.length > this.capacity) this.free.shift();
     }
   }
-
-  get freeCount(): number {
-    return this.free.length;
-  }
 }

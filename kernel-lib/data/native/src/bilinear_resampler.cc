@@ -71,7 +71,7 @@ BilinearResampler::BilinearResampler(int inputHeight, int inputWidth, int output
       horizontal_(inputWidth, outputWidth),
       vertical_(inputHeight, outputHeight),
       rows_(size_t(inputHeight) * outputWidth * 3) {
-  // Output pixels whose last tap is not the row's last pixel (see HorizontalTapsSse41).
+  // Output pixels whose last tap is not the row's last pixel (see Sse41Taps).
   while (vectorEnd_ < outputWidth && horizontal_.first(vectorEnd_) + horizontal_.taps() <= inputWidth - 1) vectorEnd_++;
 }
 
