@@ -99,8 +99,9 @@ function average(a: Throughput, b: Throughput): Throughput {
 }
 
 async function main(): Promise<void> {
-  // The backend the notebooks train on: batches become torch tensors (a copy, so the loader reuses its
-  // batch buffers); the cpu backend keeps each batch's array, so there every batch is a new one.
+  // The backend the notebooks train on: batches are built in its staging memory, which the batch tensors
+  // take over without a copy and the loader reuses once they are disposed; the cpu backend keeps each
+  // batch's array as the tensor's storage, so there every batch is a new one.
   const torch = loadTorchBackend();
   await tf.setBackend(torch.available ? "torch" : "cpu");
   const imagenet = new Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]);
@@ -128,7 +129,6 @@ async function main(): Promise<void> {
   const before = await measureOurs();
   const python = spawnSync("/usr/bin/python3", ["-c", PYTHON_BENCH, HYMENOPTERA_TRAIN, CIFAR_ROOT, String(EPOCHS)], { encoding: "utf8" });
   const after = await measureOurs();
-  if (process.env.BENCH_DEBUG) console.log(JSON.stringify({ before, after }));
   const ours = {
     hymenoptera: average(before.hymenoptera, after.hymenoptera),
     hymenopteraSharp: average(before.hymenopteraSharp, after.hymenopteraSharp),
