@@ -12,6 +12,13 @@ import { convBatchNormReluOnTorch } from "../engine/torch/conv-batch-norm-relu";
 import { resnetTrunkOnTorch, type ResNetTrunkInputs, type TrunkConvBatchNorm } from "../engine/torch/resnet-trunk";
 import { Identity } from "./identity";
 
+/** conv + BatchNorm as the fused eval kernels take them, when both are stock modules in eval form. */
+function stockConvBatchNorm(conv: Module, norm: Module): TrunkConvBatchNorm | undefined {
+  if (!(conv instanceof Conv2d) || conv.bias !== null || conv.hasWrappedForward()) return undefined;
+  if (!(norm instanceof BatchNorm2d) || !norm.usesRunningStatistics || norm.hasWrappedForward()) return undefined;
+  return { filter: conv.weight, stride: conv.stride, padding: conv.padding, mean: norm.runningMean, variance: norm.runningVar, offset: norm.bias, scale: norm.weight, eps: norm.eps };
+}
+
 /**
  * relu(norm(conv(x)) + residual), residual optional; `relu` is the block's ReLU module, "functional" for the
  * tail of a block (torchvision applies self.relu there too, as a function) or "none" (the downsample
@@ -21,9 +28,9 @@ import { Identity } from "./identity";
  */
 function convNormRelu(conv: Module, norm: Module, relu: Module | "functional" | "none", x: tf.Tensor, residual?: tf.Tensor): tf.Tensor {
   const stockRelu = typeof relu === "string" || (!relu.hasWrappedForward() && relu.constructor === ReLU);
-  if (conv instanceof Conv2d && conv.bias === null && !conv.hasWrappedForward() && norm instanceof BatchNorm2d && norm.usesRunningStatistics && !norm.hasWrappedForward() && stockRelu) {
-    const fused = convBatchNormReluOnTorch({ x, filter: conv.weight, strides: conv.stride, padding: conv.padding, mean: norm.runningMean, variance: norm.runningVar,
-      offset: norm.bias, scale: norm.weight, eps: norm.eps, relu: relu !== "none", residual });
+  const folded = stockRelu ? stockConvBatchNorm(conv, norm) : undefined;
+  if (folded) {
+    const fused = convBatchNormReluOnTorch({ ...folded, x, strides: folded.stride, relu: relu !== "none", residual });
     if (fused) return fused;
   }
   return tf.tidy(() => {
@@ -41,13 +48,6 @@ function shortcut(downsample: Module, x: tf.Tensor): tf.Tensor {
     return convNormRelu(downsample[0], downsample[1], "none", x);
   }
   return downsample.forward(x);
-}
-
-/** conv + BatchNorm as the trunk kernel takes them, when both are stock modules in eval form. */
-function stockConvBatchNorm(conv: Module, norm: Module): TrunkConvBatchNorm | undefined {
-  if (!(conv instanceof Conv2d) || conv.bias !== null || conv.hasWrappedForward()) return undefined;
-  if (!(norm instanceof BatchNorm2d) || !norm.usesRunningStatistics || norm.hasWrappedForward()) return undefined;
-  return { filter: conv.weight, stride: conv.stride, padding: conv.padding, mean: norm.runningMean, variance: norm.runningVar, offset: norm.bias, scale: norm.weight, eps: norm.eps };
 }
 
 function isStock(module: Module, type: new (...args: never[]) => Module): boolean {
